@@ -1,0 +1,22 @@
+# Set-up and the two quick-start jobs. Every target (re)creates .venv as needed.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FIXTURES ?= ../shared/fixtures
+WORK_DIR ?= work_dirs/quickstart
+
+.PHONY: install demo test test-fast clean-venv
+
+install:
+	@set -o pipefail; bash tools/setup_env.sh 2>&1 | grep --line-buffered -v "is ignored: it is neither a file nor a directory"
+
+# Main job: train the small ADNet on the real fixture faces on CPU, evaluate, visualise.
+demo: install
+	@bash tools/quickstart.sh $(PY) $(FIXTURES) $(WORK_DIR)
+
+# Full test suite (CPU). Fails when tests fail or when none ran.
+test: install
+	$(PY) -m pytest tests -q -ra -p no:cacheprovider
+
+clean-venv:
+	rm -rf $(VENV)

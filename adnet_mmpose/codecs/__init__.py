@@ -1,0 +1,3 @@
+from .adnet_label import ADNetLabel
+
+__all__ = ['ADNetLabel']
