@@ -1,0 +1,3 @@
+from .ced import plot_ced
+
+__all__ = ['plot_ced']

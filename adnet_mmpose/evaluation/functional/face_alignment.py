@@ -40,6 +40,14 @@ Groups = Tuple[Tuple[int, ...], Tuple[int, ...]]
 ArrayLike = Union[np.ndarray, Sequence[np.ndarray]]
 
 
+class ImageInputError(ValueError):
+    """Bad input of one image; ``index`` is its position in the inputs."""
+
+    def __init__(self, index: int, message: str):
+        super().__init__(f'image {index}: {message}')
+        self.index = index
+
+
 def dataset_defaults(dataset: str) -> dict:
     """The defaults of ``dataset`` (``'wflw'``, ``'300w'`` or ``'cofw'``, case-insensitive)."""
     key = str(dataset).lower()
@@ -89,13 +97,13 @@ def _as_points(name: str, arrays: ArrayLike, num_keypoints: Optional[int],
         if a.ndim == 3 and a.shape[0] == 1:
             a = a[0]
         if a.ndim != 2 or a.shape[1] != 2:
-            raise ValueError(f'image {i}: {name} must have shape (K, 2), got {a.shape}')
+            raise ImageInputError(i, f'{name} must have shape (K, 2), got {a.shape}')
         if num_keypoints is not None and a.shape[0] != num_keypoints:
-            raise ValueError(f'image {i}: {name} has {a.shape[0]} landmarks, {k_source} '
-                             f'has {num_keypoints}')
+            raise ImageInputError(i, f'{name} has {a.shape[0]} landmarks, {k_source} '
+                                  f'has {num_keypoints}')
         bad = np.flatnonzero(~np.isfinite(a).all(axis=1))
         if bad.size:
-            raise ValueError(f'image {i}: {name} has NaN/inf at landmarks {bad.tolist()}')
+            raise ImageInputError(i, f'{name} has NaN/inf at landmarks {bad.tolist()}')
         out.append(a)
     if not out:
         raise ValueError(f'no images in the {name}')
@@ -114,7 +122,8 @@ def check_inputs(pred: ArrayLike, gt: ArrayLike,
         ``(pred, gt)`` as float64 (N, K, 2).
 
     Raises:
-        ValueError: naming the first bad image (shape, K, NaN/inf), or the image counts.
+        ImageInputError: naming the first bad image (shape, K, NaN/inf).
+        ValueError: different image counts.
     """
     gt = _as_points('ground truth', gt, num_keypoints, 'the dataset')
     if len(pred) != len(gt):
@@ -138,7 +147,8 @@ def normalizing_distance(gt: np.ndarray, norm: str, groups: Optional[Groups] = N
         (N,) float64.
 
     Raises:
-        ValueError: a missing input, or a zero / non-finite distance (naming the image).
+        ImageInputError: a zero / non-finite distance (naming the first such image).
+        ValueError: a missing input.
     """
     if norm == 'bbox':
         if bboxes is None:
@@ -162,8 +172,8 @@ def normalizing_distance(gt: np.ndarray, norm: str, groups: Optional[Groups] = N
         what = f'{norm} distance (landmarks {groups[0]} / {groups[1]})'
     bad = np.flatnonzero(~(np.isfinite(d) & (d > 0)))
     if bad.size:
-        raise ValueError(f'image {bad[0]}: normalising {what} is {d[bad[0]]} (must be > 0); '
-                         f'bad images: {bad.tolist()}')
+        raise ImageInputError(int(bad[0]), f'normalising {what} is {d[bad[0]]} (must be > 0); '
+                              f'all bad images: {bad.tolist()}')
     return d
 
 

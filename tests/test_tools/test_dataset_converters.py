@@ -1,0 +1,223 @@
+"""Dataset converters on small files of each release format written here, loaded back with
+mmpose's dataset classes; 300W also against the afw68 fixture (same box rule)."""
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CONVERTERS = REPO / 'tools' / 'dataset_converters'
+SHARED = REPO / '..' / 'shared'
+
+
+def converter(name):
+    sys.path.insert(0, str(CONVERTERS))
+    try:
+        spec = importlib.util.spec_from_file_location(name, CONVERTERS / f'{name}.py')
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(CONVERTERS))
+    return module
+
+
+def load(cls, root, ann_file, img_prefix):
+    import adnet_mmpose  # noqa: F401
+    from mmpose.registry import DATASETS
+    ds = DATASETS.build(dict(type=cls, data_root=str(root), ann_file=str(ann_file),
+                             data_mode='topdown', data_prefix=dict(img=img_prefix),
+                             pipeline=[], test_mode=True))
+    return [ds.get_data_info(i) for i in range(len(ds))]
+
+
+def face(rng, k, w=120, h=100):
+    return np.stack([rng.uniform(10, w - 10, k), rng.uniform(10, h - 10, k)], 1).round(3)
+
+
+def test_wflw(tmp_path):
+    rng = np.random.default_rng(0)
+    ann_dir = tmp_path / 'WFLW_annotations' / 'list_98pt_rect_attr_train_test'
+    ann_dir.mkdir(parents=True)
+    faces, lines = {}, {}
+    for split, rows in (('train', [('1--A/a.jpg', [0] * 6)]),
+                        ('test', [('2--B/b.jpg', [1, 0, 0, 0, 1, 0]),
+                                  ('2--B/b.jpg', [0, 1, 0, 0, 1, 1]),
+                                  ('3--C/c.jpg', [0, 0, 0, 0, 0, 0])])):
+        lines[split] = []
+        for name, flags in rows:
+            img = tmp_path / 'WFLW_images' / name
+            img.parent.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(img), np.zeros((100, 120, 3), np.uint8))
+            xy = face(rng, 98)
+            faces.setdefault(split, []).append(xy)
+            rect = [5, 6, 110, 95]
+            lines[split].append(' '.join(map(str, [*xy.reshape(-1), *rect, *flags, name])))
+        (ann_dir / f'list_98pt_rect_attr_{split}.txt').write_text('\n'.join(lines[split]) + '\n')
+    out = tmp_path / 'annotations'
+    converter('wflw2json').main(['--root', str(tmp_path), '--out-dir', str(out)])
+    test = load('WFLWDataset', tmp_path, out / 'face_landmarks_wflw_test.json', 'WFLW_images/')
+    assert len(test) == 3 and test[0]['img_id'] == test[1]['img_id'] != test[2]['img_id']
+    for info, xy in zip(test, faces['test']):
+        np.testing.assert_allclose(info['keypoints'][0], xy, atol=1e-4)
+        assert info['keypoints_visible'].min() == 1
+        assert os.path.isfile(info['img_path'])
+    raw = json.loads((out / 'face_landmarks_wflw_test.json').read_text())
+    a = raw['annotations'][1]
+    assert a['attributes'] == dict(pose=0, expression=1, illumination=0, makeup=0, occlusion=1,
+                                   blur=1)
+    assert a['bbox'] == [5.0, 6.0, 105.0, 89.0]
+    lo, hi = faces['test'][1].min(0), faces['test'][1].max(0)
+    np.testing.assert_allclose(a['center'], (lo + hi) / 2)
+    assert a['scale'] == np.ceil((hi - lo).max()) / 200
+    ids = [a['id'] for a in raw['annotations']]
+    occ = json.loads((out / 'face_landmarks_wflw_test_occlusion.json').read_text())
+    assert [a['id'] for a in occ['annotations']] == ids[:2] and len(occ['images']) == 1
+    pose = json.loads((out / 'face_landmarks_wflw_test_largepose.json').read_text())
+    assert [a['id'] for a in pose['annotations']] == ids[:1]
+    assert len(load('WFLWDataset', tmp_path, out / 'face_landmarks_wflw_test_blur.json',
+                    'WFLW_images/')) == 1
+    train = json.loads((out / 'face_landmarks_wflw_train.json').read_text())
+    assert len(train['annotations']) == 1 and not set(ids) & {train['annotations'][0]['id']}
+    with pytest.raises(ValueError, match='expected 207 fields, got 206'):
+        converter('wflw2json').parse_line(lines['train'][0].rsplit(' ', 2)[0] + ' x.jpg', 'f:1')
+
+
+def write_pts(path, xy, header=True):
+    body = '\n'.join(f'{x:.3f} {y:.3f}' for x, y in xy)
+    path.write_text(f'version: 1\nn_points:  {len(xy)}\n{{\n{body}\n}}\n' if header else body)
+
+
+FOLDERS = ('lfpw/trainset', 'helen/trainset', 'afw', 'lfpw/testset', 'helen/testset', 'ibug')
+
+
+def test_300w_synthetic(tmp_path):
+    rng = np.random.default_rng(1)
+    truth = {}
+    for n, folder in enumerate(FOLDERS):
+        d = tmp_path / folder
+        d.mkdir(parents=True)
+        xy = face(rng, 68)
+        truth[folder] = xy
+        ext = '.png' if n % 2 else '.jpg'
+        cv2.imwrite(str(d / f'img{n}{ext}'), np.zeros((100, 120, 3), np.uint8))
+        write_pts(d / f'img{n}.pts', xy + 1, header=n != 2)  # 1-based; afw without header
+    out = tmp_path / 'annotations'
+    converter('300w2json').main(['--root', str(tmp_path), '--out-dir', str(out)])
+    files = dict(train='face_landmarks_300w_train.json',
+                 common='face_landmarks_300w_valid_common.json',
+                 challenge='face_landmarks_300w_valid_challenge.json',
+                 full='face_landmarks_300w_valid.json')
+    raw = {k: json.loads((out / v).read_text()) for k, v in files.items()}
+    assert [len(raw[k]['annotations']) for k in files] == [3, 2, 1, 3]
+    assert [a['subset'] for a in raw['full']['annotations']] == ['common', 'common', 'challenge']
+    assert [a['id'] for a in raw['full']['annotations']] == [
+        a['id'] for k in ('common', 'challenge') for a in raw[k]['annotations']]
+    infos = load('Face300WDataset', tmp_path, out / files['full'], '')
+    for info, folder in zip(infos, FOLDERS[3:]):
+        np.testing.assert_allclose(info['keypoints'][0], truth[folder], atol=1e-4)  # 0-based
+        assert os.path.isfile(info['img_path'])
+    assert raw['train']['images'][2]['file_name'] == 'afw/img2.jpg'
+    bad = tmp_path / 'bad.pts'
+    write_pts(bad, truth['afw'][:67])
+    bad.write_text(bad.read_text().replace('n_points:  67', 'n_points:  68'))
+    with pytest.raises(ValueError, match='header says 68 points, found 67'):
+        converter('300w2json').read_pts(str(bad))
+
+
+def test_300w_matches_afw68_fixture(tmp_path):
+    """Faces of the afw68 fixture written back as 1-based .pts: same keypoints, centre, scale
+    and bbox as the fixture json (its box rule is the converter's)."""
+    fixture = SHARED / 'fixtures' / 'afw68'
+    if not fixture.exists():
+        pytest.skip(f'{fixture} is absent (shared/ must sit beside the repo)')
+    data = json.loads((fixture / 'val.json').read_text())
+    images = {im['id']: im for im in data['images']}
+    anns = sorted(data['annotations'], key=lambda a: a['id'])[:len(FOLDERS)]
+    for folder, a in zip(FOLDERS, anns):
+        d = tmp_path / folder
+        d.mkdir(parents=True)
+        name = images[a['image_id']]['file_name']
+        os.symlink(fixture / 'images' / name, d / name)
+        write_pts(d / (os.path.splitext(name)[0] + '.pts'),
+                  np.reshape(a['keypoints'], (-1, 3))[:, :2] + 1)
+    out = tmp_path / 'out'
+    converter('300w2json').convert(str(tmp_path), str(out))
+    got = [a for f in ('face_landmarks_300w_train.json', 'face_landmarks_300w_valid.json')
+           for a in json.loads((out / f).read_text())['annotations']]
+    for g, a in zip(got, anns):
+        np.testing.assert_allclose(g['keypoints'], a['keypoints'], atol=1e-3)
+        np.testing.assert_allclose(g['center'], a['center'], atol=2e-3)
+        assert g['scale'] == a['scale']
+        np.testing.assert_allclose(g['bbox'], a['bbox'], atol=2e-3)
+        np.testing.assert_allclose(g['area'], a['area'], rtol=1e-4)
+
+
+def cofw_arrays(rng, n, first_gray=False):
+    images, phis = [], []
+    for i in range(n):
+        h, w = 40 + 5 * i, 50 + 3 * i
+        img = rng.integers(0, 255, (h, w) if first_gray and i == 0 else (h, w, 3), dtype=np.uint8)
+        images.append(img)
+        xy = face(rng, 29, w, h) + 1  # MATLAB 1-based
+        occ = (rng.uniform(size=29) < 0.3).astype(float)
+        phis.append(np.concatenate([xy[:, 0], xy[:, 1], occ]))
+    boxes = np.array([[3 + i, 4, 30, 25] for i in range(n)], dtype=float)
+    return images, np.array(phis), boxes
+
+
+def write_v73(path, suffix, images, phis, boxes):
+    """A MATLAB v7.3 file as MATLAB lays it out in HDF5 (column-major: arrays transposed,
+    the image cell array as object references under #refs#)."""
+    import h5py
+    with h5py.File(path, 'w', userblock_size=512) as f:
+        refs = f.create_group('#refs#')
+        ref_arr = np.empty((1, len(images)), dtype=h5py.ref_dtype)
+        for i, img in enumerate(images):
+            ref_arr[0, i] = refs.create_dataset(f'img{i}', data=img.T).ref
+        f.create_dataset(f'Is{suffix}', data=ref_arr).attrs['MATLAB_class'] = np.bytes_('cell')
+        f.create_dataset(f'phis{suffix}', data=phis.T)
+        f.create_dataset(f'bboxes{suffix}', data=boxes.T)
+
+
+def write_v5(path, suffix, images, phis, boxes):
+    from scipy.io import savemat
+    cell = np.empty((len(images), 1), dtype=object)
+    for i, img in enumerate(images):
+        cell[i, 0] = img
+    savemat(path, {f'Is{suffix}': cell, f'phis{suffix}': phis, f'bboxes{suffix}': boxes})
+
+
+@pytest.mark.parametrize('writer', [write_v73, write_v5])
+def test_cofw(tmp_path, writer):
+    pytest.importorskip('h5py')
+    rng = np.random.default_rng(2)
+    train, test = cofw_arrays(rng, 2, first_gray=True), cofw_arrays(rng, 1)
+    writer(tmp_path / 'COFW_train_color.mat', 'Tr', *train)
+    writer(tmp_path / 'COFW_test_color.mat', 'T', *test)
+    out = tmp_path / 'cofw'
+    converter('cofw2json').main(['--train-mat', str(tmp_path / 'COFW_train_color.mat'),
+                                 '--test-mat', str(tmp_path / 'COFW_test_color.mat'),
+                                 '--out-dir', str(out)])
+    infos = load('COFWDataset', out, out / 'annotations' / 'cofw_train.json', 'images/')
+    assert [i['img_id'] for i in infos] == [1, 2]
+    for info, img, phi in zip(infos, train[0], train[1]):
+        np.testing.assert_allclose(info['keypoints'][0],
+                                   np.stack([phi[:29], phi[29:58]], 1) - 1, atol=1e-4)
+        stored = cv2.imread(info['img_path'], cv2.IMREAD_UNCHANGED)
+        assert stored.shape[:2] == img.shape[:2]
+        if img.ndim == 3:  # RGB in the .mat, BGR on disk (JPEG: compare the mean colour)
+            np.testing.assert_allclose(stored.reshape(-1, 3).mean(0),
+                                       img[..., ::-1].reshape(-1, 3).mean(0), atol=3)
+    raw = json.loads((out / 'annotations' / 'cofw_train.json').read_text())
+    vis = np.reshape(raw['annotations'][0]['keypoints'], (-1, 3))[:, 2]
+    np.testing.assert_array_equal(vis, np.where(train[1][0, 58:] > 0, 1, 2))
+    assert raw['annotations'][1]['bbox'] == [3.0, 3.0, 30.0, 25.0]  # 1-based corner - 1
+    assert 'center' not in raw['annotations'][0]
+    test_raw = json.loads((out / 'annotations' / 'cofw_test.json').read_text())
+    assert [im['file_name'] for im in test_raw['images']] == ['000003.jpg']
+    assert len(load('COFWDataset', out, out / 'annotations' / 'cofw_test.json', 'images/')) == 1
