@@ -45,7 +45,7 @@ def plot_ced(curves: Mapping[str, Sequence[float]], thr: float, out_file: str,
     ax.set_xlabel('NME (fraction of the normalising distance)')
     ax.set_ylabel('fraction of images')
     ax.grid(True, alpha=0.3)
-    ax.legend(loc='lower right', fontsize='small')
+    ax.legend(loc='best', fontsize='small')
     if title:
         ax.set_title(title)
     parent = os.path.dirname(os.path.abspath(out_file))

@@ -11,7 +11,8 @@ from adnet_mmpose.evaluation.functional import (ImageInputError, auc, ced, ced_g
                                                 nme_percentiles, resolve_norm, simpson,
                                                 summarize)
 
-PARITY = Path(__file__).resolve().parents[2] / '..' / 'shared' / 'spec' / 'parity' / 'metrics_io.npz'
+PARITY = (Path(__file__).resolve().parents[2] / '..' / 'shared' / 'spec' / 'parity' /
+          'metrics_io.npz')
 NORM_NAMES = {'default': None, 'pupil': 'inter_pupil', 'ocular': 'inter_ocular'}
 
 

@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from adnet_mmpose.evaluation.functional import (DATASET_DEFAULTS, NORMS, face_alignment_nme,
-                                                summarize)
+                                                resolve_norm, summarize)
 from adnet_mmpose.visualization import plot_ced
 
 IdArray = Optional[np.ndarray]
@@ -167,7 +167,8 @@ def main(argv=None) -> Dict[str, dict]:
             json.dump(next(iter(results.values())) if len(results) == 1 else results, f,
                       indent=2)
     if args.ced_plot:
-        plot_ced(nmes, thr, args.ced_plot, title=f'{args.dataset} ({args.norm or "default"})')
+        norm = resolve_norm(args.dataset, args.norm, args.norm_indices)[0]
+        plot_ced(nmes, thr, args.ced_plot, title=f'{args.dataset} ({norm})')
     return results
 
 
