@@ -85,6 +85,7 @@ else
 fi
 
 step "mmpose 1.3.2 and mmdet 3.3.0 (--no-deps: mmpose's chumpy requirement is unused and broken on 3.11)"
+HINT="pip could not install mmpose/mmdet."
 if have mmpose==1.3.2 mmdet==3.3.0; then echo "    already installed"; else
   $PIP install -q --no-deps -c $CONSTRAINTS mmpose==1.3.2 mmdet==3.3.0
 fi
@@ -94,9 +95,10 @@ HINT="pip failed on requirements/deploy.txt or requirements/tests.txt."
 $PIP install -q -c $CONSTRAINTS -r requirements/deploy.txt -r requirements/tests.txt
 
 step "adnet_mmpose (editable, no deps)"
+HINT="pip could not install this repository in editable mode (setup.py)."
 $PIP install -q --no-deps --no-build-isolation -e .
 
 step "verify the environment"
 HINT="The environment is inconsistent; 'rm -rf $VENV && make install' rebuilds it (mmcv comes from the cache)."
-$PY -m adnet_mmpose.utils.env_check
+$PY adnet_mmpose/utils/env_check.py
 echo "==> [setup $(( $(date +%s) - T0 ))s] done: $VENV is ready"

@@ -1,4 +1,5 @@
-from .boundary import (Boundary, boundary_normals, load_boundaries, membership,
+from .boundary import (Boundary, boundary_normals, layout_size, load_boundaries, membership,
                        neighbours)
 
-__all__ = ['Boundary', 'load_boundaries', 'membership', 'neighbours', 'boundary_normals']
+__all__ = ['Boundary', 'load_boundaries', 'layout_size', 'membership', 'neighbours',
+           'boundary_normals']

@@ -67,6 +67,18 @@ def load_boundaries(spec: BoundarySpec, num_keypoints: int = None) -> List[Bound
     return out
 
 
+def layout_size(spec: BoundarySpec, boundaries: Sequence[Boundary]) -> int:
+    """Number of keypoints: from the metainfo's ``keypoint_info`` when ``spec`` is a metainfo,
+    else one more than the largest grouped index."""
+    if isinstance(spec, dict):
+        if 'from_file' in spec:
+            from mmengine.config import Config
+            spec = Config.fromfile(spec['from_file']).dataset_info
+        if 'keypoint_info' in spec:
+            return len(spec['keypoint_info'])
+    return 1 + max(max(b.indices) for b in boundaries)
+
+
 def membership(boundaries: Sequence[Boundary], num_keypoints: int) -> Tuple[np.ndarray, np.ndarray]:
     """AAM edge→point transform.
 
@@ -112,14 +124,17 @@ def _rot(a: torch.Tensor) -> torch.Tensor:
     return torch.stack([-a[..., 1], a[..., 0]], dim=-1)
 
 
-def boundary_normals(gt: torch.Tensor, prev: Sequence[int],
-                     nxt: Sequence[int]) -> Tuple[torch.Tensor, torch.Tensor]:
+def boundary_normals(gt: torch.Tensor, prev: Sequence[int], nxt: Sequence[int],
+                     componentwise: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
     """Unit normal and tangent of the ground-truth boundary at every landmark.
 
     The normal is the bisector of the unit directions to the two neighbours; at an open-curve
     end (both neighbour offsets equal) it is the direction to the neighbour rotated by 90°. Landmarks
-    in no group (and degenerate ones with coinciding neighbours) get zero vectors. Unlike the
-    official code, the end-point test compares whole vectors, not components (spec §8 #12).
+    in no group (and degenerate ones with coinciding neighbours) get zero vectors. The
+    end-point test compares whole vectors (spec §8 #12); ``componentwise=True`` reproduces the
+    official per-component test, which mixes the two rules for a landmark whose neighbour
+    offsets share exactly one coordinate (it happens on real annotations, e.g. 300W lip
+    corners with both neighbours on one pixel row).
 
     Args:
         gt: (..., K, 2) landmarks (x, y).
@@ -132,7 +147,9 @@ def boundary_normals(gt: torch.Tensor, prev: Sequence[int],
     nxt = torch.as_tensor(np.asarray(nxt), device=gt.device)
     u = gt.index_select(-2, prev) - gt
     v = gt.index_select(-2, nxt) - gt
-    end = (u == v).all(dim=-1, keepdim=True)
+    end = u == v
+    if not componentwise:
+        end = end.all(dim=-1, keepdim=True)
     n = torch.where(end, _rot(u), _unit(u) + _unit(v))
     n = _unit(n)
     return n, _rot(n)

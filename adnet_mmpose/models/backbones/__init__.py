@@ -1,0 +1,3 @@
+from .adnet_hourglass import ADNetHourglass
+
+__all__ = ['ADNetHourglass']

@@ -1,0 +1,3 @@
+from .adnet_head import ADNetHead
+
+__all__ = ['ADNetHead']

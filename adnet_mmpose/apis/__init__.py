@@ -1,0 +1,3 @@
+from .prepare_cfg import prepare_cfg
+
+__all__ = ['prepare_cfg']

@@ -1,0 +1,70 @@
+"""Apply the command-line options of ``tools/train.py`` / ``tools/test.py`` to a config."""
+import os.path as osp
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+from adnet_mmpose.utils.checkpoint import trust_checkpoints
+
+
+def _device(name):
+    import torch
+    if name in (None, 'cpu') or not name.startswith('cuda'):
+        if name not in (None, 'cpu'):
+            raise SystemExit(f"--device must be 'cpu', 'cuda' or 'cuda:N', got {name!r}")
+        return 'cuda' if name is None and torch.cuda.is_available() else 'cpu'
+    if not torch.cuda.is_available():
+        raise SystemExit(f'--device {name}: CUDA is not available here '
+                         '(torch.cuda.is_available() is False); use --device cpu')
+    if ':' in name:
+        torch.cuda.set_device(int(name.split(':')[1]))
+    return 'cuda'
+
+
+def _amp(cfg, device):
+    import torch
+    if device != 'cuda':
+        print_log('--amp asks for mixed precision, which needs CUDA; training in fp32 on the '
+                  'CPU instead', logger='current', level=30)
+        return
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+        raise SystemExit(f'--amp works with OptimWrapper configs, not {wrapper}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    if torch.cuda.is_bf16_supported():
+        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    else:
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
+    """Work dir, device, launcher and backend, resume / checkpoint, AMP, validation, overrides.
+
+    ``args`` has ``config``, ``work_dir``, ``device``, ``launcher``, ``cfg_options`` and, for
+    ``mode='train'``, ``resume``, ``amp``, ``no_validate``, ``auto_scale_lr``; for
+    ``mode='test'``, ``checkpoint``. Also makes mmengine's own checkpoints loadable under
+    torch >= 2.6 (:func:`trust_checkpoints`). On the CPU the distributed backend is gloo.
+    """
+    trust_checkpoints()
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    device = _device(args.device)
+    if device == 'cpu':
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if mode == 'train':
+        if args.no_validate:
+            cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        if args.amp:
+            _amp(cfg, device)
+        if args.resume == 'auto':
+            cfg.resume, cfg.load_from = True, None
+        elif args.resume is not None:
+            cfg.resume, cfg.load_from = True, args.resume
+        if args.auto_scale_lr:
+            cfg.auto_scale_lr.enable = True
+    else:
+        cfg.load_from = args.checkpoint
+    return cfg

@@ -1,0 +1,183 @@
+"""ADNet head: anisotropic attention module (AAM), soft-argmax decoding and the losses."""
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.structures import InstanceData
+from mmpose.models.heads.base_head import BaseHead
+from mmpose.registry import KEYPOINT_CODECS, MODELS
+from mmpose.utils.typing import ConfigType, OptSampleList
+from torch import Tensor
+
+from adnet_mmpose.utils.boundary import load_boundaries, membership
+
+
+def soft_argmax(maps: Tensor) -> Tuple[Tensor, Tensor]:
+    """Centre of mass of non-negative maps on the align-corners grid ``i/(n−1)·2 − 1``.
+
+    Args:
+        maps: (B, K, h, w).
+
+    Returns:
+        coords (B, K, 2) in [−1, 1] as (x, y), and the mass Z = max(Σ maps, 1e-6) (B, K).
+    """
+    h, w = maps.shape[-2:]
+    gx = torch.arange(w, dtype=maps.dtype, device=maps.device) / (w - 1) * 2 - 1
+    gy = torch.arange(h, dtype=maps.dtype, device=maps.device) / (h - 1) * 2 - 1
+    z = maps.sum((-2, -1)).clamp_min(1e-6)
+    x = (maps.sum(-2) * gx).sum(-1) / z
+    y = (maps.sum(-1) * gy).sum(-1) / z
+    return torch.stack([x, y], -1), z
+
+
+@MODELS.register_module()
+class ADNetHead(BaseHead):
+    """Per-stack AAM + soft-argmax over the maps of :class:`ADNetHourglass`, ADNet's losses.
+
+    For every stack s the backbone gives heatmaps ``H`` (K), edge maps ``Ed`` (E) and point
+    maps ``P`` (K). The AAM turns edges into per-landmark maps with the fixed membership
+    matrix ``M`` (K×E) and the bias ``b`` (1 for landmarks in no group):
+    ``mask = (M·Ed + b) ⊙ P``; the landmarks are the soft-argmax of ``mask ⊙ H``.
+
+    Coordinates: the decoder works in the official normalised space (map grid
+    ``i/(h−1)·2 − 1``); outputs are input-crop pixels ``p = (W/2)·n + (W−1)/2`` with pixel
+    centres at integers (mmpose's convention; for a 256 crop ``p = 128n + 127.5``).
+
+    Keypoint score: the point map's expectation under the soft-argmax distribution,
+    ``Σ P ⊙ mask ⊙ H / Σ mask ⊙ H`` in [0, 1] — high when the point map agrees with the
+    attended heatmap (peaks are ≤ 0.81 by construction of the point-map targets).
+
+    Args:
+        num_keypoints (int): K.
+        metainfo (dict): dataset metainfo with ``boundaries`` (or ``dict(from_file=...)``).
+        boundaries (list): the groups, instead of ``metainfo``.
+        input_size (tuple): (w, h) of the network input.
+        loss (dict): ADL config (``ADLoss``; boundaries are filled in from this head).
+        edge_loss, point_loss (dict): losses on edge / point maps.
+        stack_weights (sequence): per-stack factors (official 1/8, 1/4, 1/2, 1).
+        loss_weights (sequence): weights of (ADL, edge, point) (official 1, 10, 10).
+        adaptive_lambda (bool): ADL's λ from the final attention mask (official); False: λ=1.
+        decoder (dict): the codec (``ADNetLabel``) for :meth:`predict`.
+    """
+
+    def __init__(self, num_keypoints: int, metainfo: Optional[dict] = None,
+                 boundaries: Optional[list] = None, input_size: Sequence[int] = (256, 256),
+                 loss: ConfigType = dict(type='ADLoss'),
+                 edge_loss: ConfigType = dict(type='WeightedAdaptiveWingLoss'),
+                 point_loss: ConfigType = dict(type='WeightedAdaptiveWingLoss'),
+                 stack_weights: Sequence[float] = (0.125, 0.25, 0.5, 1.0),
+                 loss_weights: Sequence[float] = (1., 10., 10.),
+                 adaptive_lambda: bool = True,
+                 decoder: Optional[ConfigType] = None, init_cfg=None):
+        super().__init__(init_cfg)
+        groups = load_boundaries(metainfo if metainfo is not None else boundaries,
+                                 num_keypoints)
+        self.num_keypoints, self.num_boundaries = num_keypoints, len(groups)
+        self.input_size = tuple(input_size)
+        mat, bias = membership(groups, num_keypoints)
+        self.register_buffer('aam_weight', torch.from_numpy(mat)[..., None, None])
+        self.register_buffer('aam_bias', torch.from_numpy(bias))
+        loss = dict(loss)
+        if 'metainfo' not in loss and 'boundaries' not in loss:
+            loss['boundaries'] = groups
+        loss.setdefault('num_keypoints', num_keypoints)
+        self.loss_module = MODELS.build(loss)
+        self.edge_loss = MODELS.build(edge_loss)
+        self.point_loss = MODELS.build(point_loss)
+        self.stack_weights = tuple(stack_weights)
+        self.loss_weights = tuple(loss_weights)
+        self.adaptive_lambda = adaptive_lambda
+        self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
+
+    def decode_stack(self, maps: Tensor) -> dict:
+        """AAM and soft-argmax on one stack's B×(K+E+K)×h×w maps.
+
+        Returns a dict of ``heatmaps``, ``edgemaps``, ``pointmaps``, ``mask`` (B×K×h×w AAM
+        mask), ``coords`` (B×K×2 normalised), ``scores`` (B×K).
+        """
+        k, e = self.num_keypoints, self.num_boundaries
+        if maps.shape[1] != 2 * k + e:
+            raise ValueError(f'ADNetHead expects {2 * k + e} = 2·{k} keypoints + {e} '
+                             f'boundaries channels per stack, got {maps.shape[1]}: the '
+                             'backbone and head num_keypoints / boundaries disagree')
+        heat, edge, point = maps.split([k, e, k], 1)
+        mask = F.conv2d(edge, self.aam_weight.to(edge.dtype), self.aam_bias.to(edge.dtype)) * point
+        fused = mask * heat
+        coords, z = soft_argmax(fused)
+        scores = (point * fused).sum((-2, -1)) / z
+        return dict(heatmaps=heat, edgemaps=edge, pointmaps=point, mask=mask, coords=coords,
+                    scores=scores)
+
+    def to_pixels(self, coords: Tensor) -> Tensor:
+        """Normalised (…, 2) coordinates → input-crop pixels."""
+        size = coords.new_tensor(self.input_size)
+        return coords * (size / 2) + (size - 1) / 2
+
+    def forward_with_scores(self, feats: Tuple[Tensor, ...]) -> Tuple[Tensor, Tensor]:
+        """Final-stack landmarks (B, K, 2) in input-crop pixels and scores (B, K)."""
+        out = self.decode_stack(feats[-1])
+        return self.to_pixels(out['coords']), out['scores']
+
+    def forward(self, feats: Tuple[Tensor, ...]) -> Tensor:
+        """Final-stack landmarks (B, K, 2) in input-crop pixels (the deployment contract)."""
+        return self.forward_with_scores(feats)[0]
+
+    def predict(self, feats, batch_data_samples: OptSampleList,
+                test_cfg: ConfigType = {}) -> List[InstanceData]:
+        """Decode landmarks (input-crop pixels) with optional flip test.
+
+        With ``test_cfg.flip_test`` ``feats`` is ``[feats, feats_of_flipped_input]``: flipped
+        landmarks are mirrored (``x ← W − 1 − x``), re-indexed with the metainfo
+        ``flip_indices`` and averaged with the original ones (scores too).
+        """
+        if test_cfg.get('flip_test', False):
+            feats, feats_flip = feats
+            coords, scores = self.forward_with_scores(feats)
+            c_f, s_f = self.forward_with_scores(feats_flip)
+            flip_indices = batch_data_samples[0].metainfo['flip_indices']
+            c_f = c_f[:, flip_indices]
+            c_f = torch.stack([self.input_size[0] - 1 - c_f[..., 0], c_f[..., 1]], -1)
+            coords, scores = (coords + c_f) / 2, (scores + s_f[:, flip_indices]) / 2
+        else:
+            coords, scores = self.forward_with_scores(feats)
+        return self.decode((coords, scores))
+
+    def _targets(self, batch_data_samples):
+        labels = torch.cat([d.gt_instance_labels.keypoint_labels for d in batch_data_samples])
+        weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in batch_data_samples])
+        maps = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])
+        bad = ~torch.isfinite(labels).flatten(1).all(1) | ~torch.isfinite(maps).flatten(1).all(1)
+        if labels.shape[1] != self.num_keypoints or bad.any():
+            names = [f"{d.metainfo.get('img_path')} (id {d.metainfo.get('id')})"
+                     for d, b in zip(batch_data_samples, bad) if b or labels.shape[1] != self.num_keypoints]
+            raise ValueError(f'ADNetHead got targets with {labels.shape[1]} keypoints (expects '
+                             f'{self.num_keypoints}) or non-finite values for: {names}')
+        return labels, weights, maps
+
+    def loss(self, feats: Tuple[Tensor, ...], batch_data_samples: OptSampleList,
+             train_cfg: ConfigType = {}) -> dict:
+        """Weighted sum over stacks of ADL + AWing(edge maps) + AWing(point maps).
+
+        Returns ``loss_adl``, ``loss_edge``, ``loss_point`` (each summed over stacks with the
+        stack and term weights) and ``err_px``, the final stack's mean landmark error in
+        input-crop pixels (for the log).
+        """
+        if len(feats) != len(self.stack_weights):
+            raise ValueError(f'ADNetHead has {len(self.stack_weights)} stack_weights but the '
+                             f'backbone gave {len(feats)} stacks')
+        labels, weights, maps = self._targets(batch_data_samples)
+        k = self.num_keypoints
+        point_t, edge_t = maps[:, :k], maps[:, k:]
+        stacks = [self.decode_stack(f) for f in feats]
+        lam = (self.loss_module.adaptive_lambda(stacks[-1]['mask'], stacks[-1]['coords'], labels)
+               if self.adaptive_lambda else None)
+        w_adl, w_edge, w_point = self.loss_weights
+        losses = dict(loss_adl=0., loss_edge=0., loss_point=0.)
+        for f, out in zip(self.stack_weights, stacks):
+            losses['loss_adl'] += f * w_adl * self.loss_module(out['coords'], labels, lam, weights)
+            losses['loss_edge'] += f * w_edge * self.edge_loss(out['edgemaps'], edge_t)
+            losses['loss_point'] += f * w_point * self.point_loss(out['pointmaps'], point_t)
+        with torch.no_grad():
+            err = self.to_pixels(stacks[-1]['coords']) - self.to_pixels(labels)
+            losses['err_px'] = err.norm(dim=-1).mean()
+        return losses

@@ -1,0 +1,25 @@
+"""Shared test helpers: the ``../shared`` folder (fixtures, parity references) beside the repo."""
+from pathlib import Path
+
+import pytest
+from mmpose.utils import register_all_modules
+
+import adnet_mmpose  # noqa: F401  (registers the plugin)
+
+register_all_modules(init_default_scope=True)
+
+SHARED = Path(__file__).resolve().parents[1].parent / 'shared'
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_path(*parts) -> Path:
+    """Path under ``../shared``; skips the test with a message when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f'{path} is absent (the shared fixtures/spec folder must sit beside the repo)')
+    return path
+
+
+@pytest.fixture(scope='session')
+def parity_dir() -> Path:
+    return shared_path('spec', 'parity')

@@ -1,0 +1,47 @@
+"""Train a pose model (ADNet or any mmpose config) with MMEngine's Runner.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--device cpu]
+        [--cfg-options k=v ...] [--launcher pytorch]
+"""
+import argparse
+import os
+import sys
+
+if '--device=cpu' in sys.argv or ['--device', 'cpu'] in map(list, zip(sys.argv, sys.argv[1:])):
+    os.environ['CUDA_VISIBLE_DEVICES'] = ''  # hide GPUs before anything initialises CUDA
+
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from adnet_mmpose.apis import prepare_cfg  # noqa: E402
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description='Train a pose model')
+    p.add_argument('config', help='train config file')
+    p.add_argument('--work-dir', help='logs and checkpoints (default: work_dirs/<config name>)')
+    p.add_argument('--resume', nargs='?', const='auto', help='resume from CKPT, or from the '
+                   'latest checkpoint in the work dir when no path is given')
+    p.add_argument('--amp', action='store_true', help='automatic mixed precision (CUDA only: '
+                   'bf16 where the GPU supports it, else fp16 with dynamic loss scaling)')
+    p.add_argument('--no-validate', action='store_true', help='skip validation during training')
+    p.add_argument('--auto-scale-lr', action='store_true', help='scale the LR by the actual '
+                   'total batch size over auto_scale_lr.base_batch_size')
+    p.add_argument('--device', help="'cpu', 'cuda' or 'cuda:N' (default: CUDA when available)")
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='override config entries, e.g. train_cfg.max_epochs=10')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = p.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main():
+    args = parse_args()
+    cfg = prepare_cfg(Config.fromfile(args.config), args, mode='train')
+    Runner.from_cfg(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
