@@ -1,4 +1,4 @@
-# Small ADNet for the CPU quick-start: 2 stacks, 128 channels, 128×128 input (32×32 maps),
+# Small ADNet for the CPU quick-start: 2 stacks, 64 channels, 128×128 input (32×32 maps),
 # trained on the real 300-W faces bundled in ../shared/fixtures (AFW train split + HELEN
 # train, 1,170 faces) and validated on the AFW val split (37 faces, 68 points).
 _base_ = ['mmpose::_base_/default_runtime.py']
@@ -12,8 +12,8 @@ metainfo = dict(from_file='{{ fileDirname }}/../_base_/datasets/300w.py')
 num_keypoints, num_boundaries = 68, 9
 input_size = (128, 128)
 
-max_epochs = 20
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+max_epochs = 12
+train_cfg = dict(max_epochs=max_epochs, val_interval=4)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3, weight_decay=0))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=100, start_factor=0.01, by_epoch=False),
@@ -22,8 +22,8 @@ param_scheduler = [
 ]
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(save_best=f'{dataset_name}/NME', rule='less', interval=5, max_keep_ckpts=2))
-custom_hooks = [dict(type='EMAHook', ema_type='ExponentialMovingAverage', momentum=2e-3,
+    checkpoint=dict(save_best=f'{dataset_name}/NME', rule='less', interval=4, max_keep_ckpts=2))
+custom_hooks = [dict(type='EMAHook', ema_type='ExponentialMovingAverage', momentum=1e-2,
                      update_buffers=True, priority=49)]
 randomness = dict(seed=0)
 
@@ -34,7 +34,7 @@ model = dict(
     data_preprocessor=dict(type='PoseDataPreprocessor', mean=[127.5] * 3, std=[127.5] * 3,
                            bgr_to_rgb=False),
     backbone=dict(type='ADNetHourglass', num_keypoints=num_keypoints,
-                  num_boundaries=num_boundaries, num_stacks=2, depth=3, channels=128,
+                  num_boundaries=num_boundaries, num_stacks=2, depth=3, channels=64,
                   input_size=input_size),
     head=dict(type='ADNetHead', num_keypoints=num_keypoints, metainfo=metainfo,
               input_size=input_size, loss=dict(type='ADLoss'), stack_weights=(0.5, 1.0),
