@@ -18,100 +18,21 @@ others by order. Values are fractions, not percentages.
 import argparse
 import json
 import os
-import pickle
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
 from adnet_mmpose.evaluation.functional import (DATASET_DEFAULTS, NORMS, face_alignment_nme,
                                                 resolve_norm, summarize)
+from adnet_mmpose.evaluation.functional.io import align, load_gt, load_pred, method_labels
 from adnet_mmpose.visualization import plot_ced
-
-IdArray = Optional[np.ndarray]
-
-
-def _keypoints(a) -> np.ndarray:
-    a = np.asarray(a.detach().cpu().numpy() if hasattr(a, 'detach') else a, dtype=np.float64)
-    if a.ndim < 2 or a.shape[-1] not in (2, 3):
-        raise ValueError(f'landmarks must end in 2 (x, y) or 3 (x, y, v) columns, got {a.shape}')
-    return a[..., :2]
-
-
-def load_gt(path: str) -> Tuple[np.ndarray, IdArray, Optional[np.ndarray]]:
-    """Ground truth: ``(landmarks N×K×2, annotation ids or None, boxes N×4 xyxy or None)``."""
-    if path.endswith('.npy'):
-        return _keypoints(np.load(path)), None, None
-    if path.endswith('.npz'):
-        with np.load(path) as z:
-            return _keypoints(z['gt']), z['id'] if 'id' in z else None, None
-    if path.endswith('.json'):
-        with open(path) as f:
-            data = json.load(f)
-        images = {im['id']: im for im in data['images']}
-        anns = sorted(data['annotations'], key=lambda a: a['id'])
-        kpts = [np.asarray(a['keypoints'], dtype=np.float64).reshape(-1, 3) for a in anns]
-        kpts = np.stack(kpts)[..., :2]
-        boxes = np.stack([_dataset_box(a, images[a['image_id']]) for a in anns])
-        return kpts, np.array([a['id'] for a in anns]), boxes
-    raise ValueError(f'--gt {path}: expected .npy, .npz or .json')
-
-
-def _dataset_box(ann: dict, img: dict) -> np.ndarray:
-    """The xyxy box mmpose's face datasets give ``gt_instances.bboxes``."""
-    if 'center' in ann and 'scale' in ann:
-        c, half = np.asarray(ann['center'], dtype=np.float64), 100.0 * float(ann['scale'])
-        return np.concatenate([c - half, c + half])
-    x, y, w, h = ann['bbox']
-    return np.array([np.clip(x, 0, img['width'] - 1), np.clip(y, 0, img['height'] - 1),
-                     np.clip(x + w, 0, img['width'] - 1), np.clip(y + h, 0, img['height'] - 1)])
-
-
-def load_pred(path: str) -> Tuple[np.ndarray, IdArray]:
-    """Predictions: ``(landmarks N×K×2, annotation ids or None)``."""
-    if path.endswith('.npy'):
-        return _keypoints(np.load(path)), None
-    if path.endswith('.npz'):
-        with np.load(path) as z:
-            return _keypoints(z['pred']), z['id'] if 'id' in z else None
-    if path.endswith(('.pkl', '.pickle', '.json')):
-        if path.endswith('.json'):
-            with open(path) as f:
-                samples = json.load(f)
-        else:
-            with open(path, 'rb') as f:
-                samples = pickle.load(f)
-        kpts = []
-        for i, s in enumerate(samples):
-            k = _keypoints(s['pred_instances']['keypoints'])
-            if k.ndim == 3 and k.shape[0] != 1:
-                raise ValueError(f'{path}: sample {i} has {k.shape[0]} predicted faces, '
-                                 'expected 1 (top-down)')
-            kpts.append(k.reshape(-1, 2))
-        ids = [s.get('id') for s in samples]
-        return np.stack(kpts), None if None in ids else np.array(ids)
-    raise ValueError(f'--pred {path}: expected .npy, .npz, .pkl or .json')
-
-
-def align(pred: np.ndarray, pred_ids: IdArray, gt_ids: IdArray, path: str) -> np.ndarray:
-    """Reorder predictions to the ground-truth order by annotation id when both have ids."""
-    if pred_ids is None or gt_ids is None:
-        return pred
-    where = {int(i): n for n, i in enumerate(pred_ids)}
-    missing = [int(i) for i in gt_ids if int(i) not in where]
-    if missing:
-        raise ValueError(f'{path}: no prediction for annotation ids {missing[:10]}'
-                         f'{" ..." if len(missing) > 10 else ""}')
-    return pred[[where[int(i)] for i in gt_ids]]
-
 
 def evaluate(pred_paths: List[str], gt_path: str, dataset: str, norm: Optional[str] = None,
              norm_indices=None, thr: Optional[float] = None, bbox_path: Optional[str] = None,
              labels: Optional[List[str]] = None) -> Tuple[Dict[str, dict], Dict[str, np.ndarray]]:
     """Metrics and per-image NME of each prediction file, keyed by label."""
     thr = DATASET_DEFAULTS[dataset]['thr'] if thr is None else thr
-    labels = labels or [os.path.splitext(os.path.basename(p))[0] for p in pred_paths]
-    if len(labels) != len(pred_paths) or len(set(labels)) != len(labels):
-        raise ValueError(f'--label needs {len(pred_paths)} distinct names, got {labels}')
+    labels = method_labels(pred_paths, labels)
     gt, gt_ids, boxes = load_gt(gt_path)
     if bbox_path is not None:
         boxes = np.load(bbox_path)
