@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.datasets.transforms import GenerateTarget, PackPoseInputs
 from mmpose.registry import KEYPOINT_CODECS
 
 from adnet_mmpose.codecs import ADNetLabel
@@ -165,9 +166,10 @@ def test_flip_equivariance(codecs):
       ½·e^{−25/(2σ²)}·½(1 + e^{−1/(2σ²)}) = 1.74e-3.
     * edge maps are drawn 3/8 px up-left (quirk 9: canvas vertex ``floor(4x + 0.5)`` instead of
       ``4x + 1.5``), so they mirror about x = 127.875: ``x → 255.75 − x`` puts every canvas vertex
-      at exactly ``1023 − X``. What remains is OpenCV's rasteriser, which is not mirror-symmetric
-      at pixel ties: a few cells differ by one canvas pixel (1/64). With ``255 − x`` instead the
-      edges would be 3 canvas pixels off (errors up to ~0.4).
+      at exactly ``1023 − X`` (barring ties of ``4x + 0.5``). What remains is OpenCV's rasteriser,
+      whose rounding is not mirror-symmetric (≈0.1% of the drawn canvas pixels differ): a few
+      cells differ by one canvas pixel (1/64). With ``255 − x`` the edges are 3 canvas pixels off
+      (errors ≈0.4).
     """
     codec = codecs['WFLW']
     k = codec.num_keypoints
@@ -175,7 +177,7 @@ def test_flip_equivariance(codecs):
     assert group_flip == [0, 2, 1, 3, 4, 6, 5, 7, 8]
     e = np.exp(-1 / (2 * 1.5**2))
     bound = 0.5 * np.exp(-25 / (2 * 1.5**2)) * (1 + e) / 2
-    point_err, edge_err, edge_cells, lit_cells = 0.0, 0.0, 0, 0
+    point_err, naive_edge_err, edge_err, edge_cells, lit_cells = 0.0, 0.0, 0.0, 0, 0
     for face in bench.synthetic_faces(codec, 12, seed=7):
         maps = codec.encode(face[None])['heatmaps']
         mirrored_points = maps[:k][flip][..., ::-1]
@@ -183,8 +185,9 @@ def test_flip_equivariance(codecs):
 
         flipped = face[flip]
         flipped[:, 0] = 255 - flipped[:, 0]
-        point_err = max(point_err,
-                        np.abs(codec.encode(flipped[None])['heatmaps'][:k] - mirrored_points).max())
+        naive = codec.encode(flipped[None])['heatmaps']
+        point_err = max(point_err, np.abs(naive[:k] - mirrored_points).max())
+        naive_edge_err = max(naive_edge_err, np.abs(naive[k:] - mirrored_edges).max())
 
         flipped[:, 0] += 0.75
         diff = np.abs(codec.encode(flipped[None])['heatmaps'][k:] - mirrored_edges)
@@ -192,6 +195,7 @@ def test_flip_equivariance(codecs):
         edge_cells += (diff > 0).sum()
         lit_cells += (maps[k:] > 0).sum()
     assert bound < 1.75e-3 and point_err <= bound + 1e-6
+    assert naive_edge_err > 0.25
     assert edge_err <= 1 / 64 + 1e-7
     assert edge_cells <= 0.005 * lit_cells, (edge_cells, lit_cells)
 
@@ -255,10 +259,18 @@ def test_bad_input(codecs):
         ADNetLabel(metainfo=dict(keypoint_info={0: {}}))
 
 
-def test_registered_and_packed_fields():
+def test_registered_and_packed_by_mmpose_pipeline():
     codec = KEYPOINT_CODECS.build(
         dict(type='ADNetLabel', metainfo=dict(from_file=str(META['300W']))))
     assert isinstance(codec, ADNetLabel) and codec.num_keypoints == 68
     assert len(codec.boundaries) == 9
-    assert codec.field_mapping_table == dict(heatmaps='heatmaps')
-    assert set(codec.label_mapping_table) == {'keypoint_labels', 'keypoint_weights'}
+
+    meta = dict(from_file=str(META['COFW']))
+    generate = GenerateTarget(encoder=dict(type='ADNetLabel', metainfo=meta))
+    faces = bench.synthetic_faces(ADNetLabel(metainfo=meta), 1).astype(np.float32)
+    results = generate(dict(keypoints=faces, keypoints_visible=np.full((1, 29), 2.0, np.float32),
+                            img=np.zeros((256, 256, 3), np.uint8), img_shape=(256, 256)))
+    sample = PackPoseInputs(meta_keys=())(results)['data_samples']
+    assert tuple(sample.gt_fields.heatmaps.shape) == (29 + 7, 64, 64)
+    assert tuple(sample.gt_instance_labels.keypoint_labels.shape) == (1, 29, 2)
+    assert sample.gt_instance_labels.keypoint_weights.max() == 1
