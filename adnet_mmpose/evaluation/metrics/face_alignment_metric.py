@@ -8,6 +8,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmpose.registry import METRICS
+from ...utils.boundary import load_boundaries
+from ..functional.error_bias import bias_stats, dataset_boundaries, error_components
 from ..functional.face_alignment import (DATASET_DEFAULTS, NORMS, ImageInputError,
                                          dataset_defaults, face_alignment_nme, resolve_norm,
                                          summarize)
@@ -64,6 +66,12 @@ class FaceAlignmentMetric(BaseMetric):
             (``pred``, ``gt`` N×K×2, ``nme``, ``norm_distance``, ``id``, ``img_id``,
             ``img_path``, ``subsets`` comma-joined).
         ced_plot: if set, a CED PNG (full set and subsets) is written there.
+        error_bias: also report ``normal_RMS``, ``tangent_RMS`` and ``normal_tangent_ratio``
+            (full set and subsets): RMS of the error components normal / tangent to the
+            ground-truth boundary at each landmark, over the grouped landmarks, in units of the
+            norm (see :mod:`adnet_mmpose.evaluation.functional.error_bias`).
+        boundaries: the groups for ``error_bias`` (``dict(from_file=...)`` or a list); None =
+            the dataset's (``configs/_base_/datasets/<dataset>.py``).
         collect_device, prefix: see :class:`mmengine.evaluator.BaseMetric`.
     """
 
@@ -71,7 +79,8 @@ class FaceAlignmentMetric(BaseMetric):
                  norm_indices: Optional[Sequence] = None, thr: Optional[float] = None,
                  subsets: Union[str, Sequence[str], None] = 'auto',
                  ann_file: Optional[str] = None, outfile_prefix: Optional[str] = None,
-                 ced_plot: Optional[str] = None, collect_device: str = 'cpu',
+                 ced_plot: Optional[str] = None, error_bias: bool = False,
+                 boundaries=None, collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         if isinstance(subsets, str) and subsets != 'auto':
             raise ValueError(f"subsets must be 'auto', a list of names or None, got {subsets!r}")
@@ -81,6 +90,7 @@ class FaceAlignmentMetric(BaseMetric):
         self.norm, self.norm_indices, self.thr = norm, norm_indices, thr
         self.subsets = subsets
         self.outfile_prefix, self.ced_plot = outfile_prefix, ced_plot
+        self.error_bias, self._boundaries = error_bias, boundaries
         self._user_prefix = prefix
         self._anns = None
         if ann_file is not None:
@@ -163,17 +173,38 @@ class FaceAlignmentMetric(BaseMetric):
             raise ValueError(f'{e} [annotation id {r["id"]}, img_id {r["img_id"]}, '
                              f'{r["img_path"]}]') from e
         metrics = summarize(nme, self.thr)
+        comp = self._components(results, dist) if self.error_bias else None
+        if comp is not None:
+            metrics.update(self._bias(comp, np.ones(len(nme), bool)))
         curves = {'full': nme}
         for name in self._subset_names(results):
             mask = np.array([name in r['tags'] for r in results])
             curves[name] = nme[mask]
-            metrics.update({f'{name}/{k}': v for k, v in summarize(nme[mask], self.thr).items()})
+            sub = summarize(nme[mask], self.thr)
+            if comp is not None:
+                sub.update(self._bias(comp, mask))
+            metrics.update({f'{name}/{k}': v for k, v in sub.items()})
         if self.outfile_prefix:
             self._dump(results, nme, dist)
         if self.ced_plot:
             from ...visualization.ced import plot_ced
             plot_ced(curves, self.thr, self.ced_plot, title=f'{self.prefix} ({self.norm})')
         return metrics
+
+    def _components(self, results: list, dist: np.ndarray):
+        """Normal / tangent error components of the (validated) results."""
+        k = dataset_defaults(self.dataset)['num_keypoints']
+        groups = (dataset_boundaries(self.dataset) if self._boundaries is None else
+                  load_boundaries(self._boundaries, k))
+        return error_components(np.stack([r['pred'].reshape(-1, 2) for r in results]),
+                                np.stack([r['gt'].reshape(-1, 2) for r in results]), groups, dist)
+
+    @staticmethod
+    def _bias(comp, images: np.ndarray) -> Dict[str, float]:
+        """``normal_RMS``, ``tangent_RMS``, ``normal_tangent_ratio`` over ``images``."""
+        valid = comp.valid & images[:, None]
+        s = bias_stats(comp.normal[valid], comp.tangent[valid])
+        return {k: s[k] for k in ('normal_RMS', 'tangent_RMS', 'normal_tangent_ratio')}
 
     def _dump(self, results: list, nme: np.ndarray, dist: np.ndarray) -> None:
         out = f'{self.outfile_prefix}.per_image.npz'
