@@ -34,8 +34,6 @@ from .face_alignment import (ArrayLike, check_inputs, dataset_defaults, normaliz
 
 #: The repository's metainfo files (with ``boundaries``), used when no groups are given.
 METAINFO_DIR = Path(__file__).resolve().parents[3] / 'configs' / '_base_' / 'datasets'
-STAT_KEYS = ('normal_RMS', 'tangent_RMS', 'normal_tangent_ratio', 'normal_mean',
-             'tangent_mean', 'count')
 
 
 class ErrorComponents(NamedTuple):
@@ -96,7 +94,8 @@ def error_components(pred: np.ndarray, gt: np.ndarray, boundaries: Sequence[Boun
 
 
 def bias_stats(e_n: np.ndarray, e_t: np.ndarray) -> Dict[str, float]:
-    """:data:`STAT_KEYS` of paired 1-D normal / tangent components."""
+    """``normal_RMS``, ``tangent_RMS``, ``normal_tangent_ratio``, ``normal_mean``,
+    ``tangent_mean``, ``count`` of paired 1-D normal / tangent components."""
     if e_n.size == 0:
         return dict(normal_RMS=float('nan'), tangent_RMS=float('nan'),
                     normal_tangent_ratio=float('nan'), normal_mean=float('nan'),
@@ -111,14 +110,12 @@ def bias_stats(e_n: np.ndarray, e_t: np.ndarray) -> Dict[str, float]:
                 count=int(e_n.size))
 
 
-def summarize_components(comp: ErrorComponents, boundaries: Sequence[Boundary],
-                         images: Optional[np.ndarray] = None) -> dict:
+def summarize_components(comp: ErrorComponents, boundaries: Sequence[Boundary]) -> dict:
     """Statistics overall, per group and per landmark.
 
     Args:
         comp: from :func:`error_components`.
         boundaries: the groups used for ``comp``.
-        images: (N,) bool mask of the images to pool (None: all).
 
     Returns:
         ``{'overall': stats, 'groups': {name: {'landmarks': [...], **stats}},
@@ -126,8 +123,6 @@ def summarize_components(comp: ErrorComponents, boundaries: Sequence[Boundary],
         'excluded_landmarks': [...], 'degenerate': count}``.
     """
     e_n, e_t, valid = comp.normal, comp.tangent, comp.valid
-    if images is not None:
-        e_n, e_t, valid = e_n[images], e_t[images], valid[images]
     owner = normal_owner(boundaries, e_n.shape[1])
     grouped = np.array([o is not None for o in owner])
     out = dict(overall=bias_stats(e_n[valid], e_t[valid]), groups={}, landmarks=[],
@@ -145,9 +140,9 @@ def summarize_components(comp: ErrorComponents, boundaries: Sequence[Boundary],
 
 
 def compute_error_bias(pred: ArrayLike, gt: ArrayLike, dataset: str,
-               boundaries: Optional[Sequence] = None, norm: Optional[str] = None,
-               norm_indices: Optional[Sequence] = None,
-               bboxes: Optional[np.ndarray] = None) -> Tuple[dict, ErrorComponents]:
+                       boundaries: Optional[Sequence] = None, norm: Optional[str] = None,
+                       norm_indices: Optional[Sequence] = None,
+                       bboxes: Optional[np.ndarray] = None) -> Tuple[dict, ErrorComponents]:
     """Validated error-bias analysis of one method.
 
     Args:
