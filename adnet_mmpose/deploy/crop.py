@@ -1,0 +1,96 @@
+"""Face boxes → network crops and crop pixels → image pixels, in numpy + OpenCV only.
+
+The geometry is MMPose's top-down test pipeline (``GetBBoxCenterScale`` with padding 1.25,
+``TopdownAffine`` without rotation, ``TopdownPoseEstimator.add_pred_to_datasample``), so the
+ONNX Runtime path crops exactly as the PyTorch model does. No torch import: this module serves
+:class:`~adnet_mmpose.deploy.ort_runner.ONNXLandmarkRunner`.
+"""
+from typing import Sequence, Tuple
+
+import cv2
+import numpy as np
+
+
+def check_boxes(boxes, img_shape: Tuple[int, int], source: str = 'image') -> np.ndarray:
+    """Validate face boxes against an image.
+
+    Args:
+        boxes: (4,), (N, 4) or (N, 5) ``x1, y1, x2, y2[, score]`` in image pixels.
+        img_shape: (height, width) of the image.
+        source: name of the image for messages.
+
+    Returns:
+        (N, 5) float32 boxes; the score defaults to 1.
+
+    Raises:
+        ValueError: a box that is not finite, is empty (x2 <= x1 or y2 <= y1) or lies entirely
+            outside the image.
+    """
+    arr = np.asarray(boxes, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2 or arr.shape[1] not in (4, 5):
+        raise ValueError(f'{source}: boxes must be x1, y1, x2, y2[, score] rows, '
+                         f'got shape {np.shape(boxes)}')
+    if arr.shape[1] == 4:
+        arr = np.concatenate([arr, np.ones((len(arr), 1), np.float32)], 1)
+    h, w = img_shape[:2]
+    for box in arr:
+        x1, y1, x2, y2 = box[:4]
+        if not np.isfinite(box).all() or x2 <= x1 or y2 <= y1:
+            raise ValueError(f'{source}: box {box[:4].tolist()} is empty or not finite '
+                             '(need x1 < x2 and y1 < y2)')
+        if x2 <= 0 or y2 <= 0 or x1 >= w or y1 >= h:
+            raise ValueError(f'{source}: box {box[:4].tolist()} lies outside the '
+                             f'{w}×{h} image')
+    return arr
+
+
+def center_scale(boxes: np.ndarray, input_size: Sequence[int],
+                 padding: float = 1.25) -> Tuple[np.ndarray, np.ndarray]:
+    """Box centres (N, 2) and crop sizes (N, 2) in image pixels, the size padded and widened
+    to the input aspect ratio (MMPose's ``bbox_xyxy2cs`` + ``TopdownAffine``)."""
+    xy1, xy2 = boxes[:, :2], boxes[:, 2:4]
+    center = (xy1 + xy2) * 0.5
+    scale = (xy2 - xy1) * padding
+    aspect = input_size[0] / input_size[1]
+    w, h = scale[:, :1], scale[:, 1:]
+    scale = np.where(w > h * aspect, np.hstack([w, w / aspect]), np.hstack([h * aspect, h]))
+    return center, scale
+
+
+def warp_matrix(center: np.ndarray, scale: np.ndarray, input_size: Sequence[int]) -> np.ndarray:
+    """2×3 affine image → crop mapping a ``scale``-wide window at ``center`` onto the input.
+
+    Built from three float32 point pairs (centre, half-width to the left, and that offset
+    turned by 90°) as MMPose's ``get_warp_matrix`` does, so the matrices agree bit for bit.
+    """
+    dst_w, dst_h = input_size
+    src = np.zeros((3, 2), np.float32)
+    dst = np.zeros((3, 2), np.float32)
+    src[0] = center
+    src[1] = center + np.array([scale[0] * -0.5, 0.])
+    dst[0] = [dst_w * 0.5, dst_h * 0.5]
+    dst[1] = np.array([dst_w * 0.5, dst_h * 0.5]) + np.array([dst_w * -0.5, 0.])
+    for pts in (src, dst):
+        d = pts[0] - pts[1]
+        pts[2] = pts[1] + np.array([-d[1], d[0]], np.float32)
+    return cv2.getAffineTransform(src, dst)
+
+
+def crop_faces(img: np.ndarray, boxes: np.ndarray, input_size: Sequence[int],
+               padding: float = 1.25) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Crops (N, H, W, C) of ``img`` (H×W×C) for (N, ≥4) boxes, with centres and sizes (N, 2)."""
+    center, scale = center_scale(boxes, input_size, padding)
+    size = (int(input_size[0]), int(input_size[1]))
+    crops = np.stack([cv2.warpAffine(img, warp_matrix(c, s, input_size), size,
+                                     flags=cv2.INTER_LINEAR)
+                      for c, s in zip(center, scale)])
+    return crops, center, scale
+
+
+def to_image(landmarks: np.ndarray, center: np.ndarray, scale: np.ndarray,
+             input_size: Sequence[int]) -> np.ndarray:
+    """Input-crop pixels (N, K, 2) → image pixels (N, K, 2) (MMPose's top-down rule)."""
+    size = np.asarray(input_size, np.float32)
+    return landmarks / size * scale[:, None] + center[:, None] - 0.5 * scale[:, None]

@@ -1,0 +1,63 @@
+"""mmdeploy 1.3.1 support for ADNet; imported through ``custom_imports`` of ``configs/deploy/``.
+
+Importing this module (which the deploy config does in every process that loads it, including
+the worker mmdeploy's ``tools/deploy.py`` spawns) does three things, none of which touches an
+installed file:
+
+1. **TorchScript exporter.** mmdeploy calls ``torch.onnx.export`` without ``dynamo=``; since
+   torch 2.9 that means the dynamo exporter, which mmdeploy does not expect (it needs
+   onnxscript, forces opset 18, writes external weights and bypasses mmdeploy's rewriters).
+   :func:`use_torchscript_exporter` makes ``dynamo=False`` the default in this process.
+2. **Rewriter.** mmdeploy exports ``model(x, None, mode='tensor')``, i.e.
+   ``head.forward`` (landmarks only); while exporting, ``ADNetHead.forward`` is rewritten to
+   return ``(landmarks, scores)`` (the contract in :mod:`adnet_mmpose.deploy.contract`).
+3. **Backend model.** mmdeploy's pose ``End2EndModel`` decodes only the first output; the
+   ``adnet_end2end`` model type (``codebase_config.model_type``) passes both outputs to the
+   head's decoder, so mmdeploy's ONNX Runtime inference returns the scores too.
+"""
+import functools
+
+import torch
+from mmdeploy.codebase.mmpose.deploy import pose_detection_model
+from mmdeploy.core import FUNCTION_REWRITER
+
+
+def use_torchscript_exporter() -> None:
+    """Make ``dynamo=False`` the default of ``torch.onnx.export`` in this process (idempotent;
+    an explicit ``dynamo=`` argument still wins)."""
+    export = torch.onnx.export
+    if getattr(export, 'adnet_torchscript_default', False):
+        return
+
+    @functools.wraps(export)
+    def torchscript_export(*args, **kwargs):
+        kwargs.setdefault('dynamo', False)
+        return export(*args, **kwargs)
+
+    torchscript_export.adnet_torchscript_default = True
+    torch.onnx.export = torchscript_export
+
+
+@FUNCTION_REWRITER.register_rewriter(
+    'adnet_mmpose.models.heads.adnet_head.ADNetHead.forward')
+def adnet_head__forward(self, feats):
+    """Export both outputs: landmarks (B, K, 2) in input-crop pixels and scores (B, K)."""
+    return self.forward_with_scores(feats)
+
+
+class ADNetEnd2EndModel(pose_detection_model.End2EndModel):
+    """mmdeploy backend model for the ADNet graph: decodes (landmarks, scores)."""
+
+    def forward(self, inputs: torch.Tensor, data_samples: list, mode: str = 'predict',
+                **kwargs) -> list:
+        """(B, 3, H, W) normalised crops → data samples with image-pixel keypoints + scores."""
+        if mode != 'predict':
+            raise ValueError(f"the backend model only predicts, got mode={mode!r}")
+        outputs = self.wrapper({self.input_name: inputs.contiguous().to(self.device)})
+        landmarks, scores = self.wrapper.output_to_list(outputs)
+        return self.pack_result(self.head.decode((landmarks, scores)), data_samples)
+
+
+getattr(pose_detection_model, '__BACKEND_MODEL').register_module(
+    'adnet_end2end', module=ADNetEnd2EndModel, force=True)
+use_torchscript_exporter()
