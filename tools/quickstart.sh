@@ -6,7 +6,7 @@ set -euo pipefail
 PY=${1:-.venv/bin/python}
 FIXTURES=${2:-../shared/fixtures}
 WORK_DIR=${3:-work_dirs/quickstart}
-CONFIG=configs/adnet/td-adnet_hg2x128_1xb16-20e_afw68-128x128.py
+CONFIG=configs/adnet/td-adnet_hg2x64_1xb16-10e_afw68-96x96.py
 for f in afw68/train.json afw68/val.json helen68_train/train.json; do
   if [ ! -f "$FIXTURES/$f" ]; then
     echo "ERROR: $FIXTURES/$f is missing. The quick-start trains on the fixtures in ../shared/fixtures" \

@@ -1,4 +1,4 @@
-# Small ADNet for the CPU quick-start: 2 stacks, 64 channels, 128×128 input (32×32 maps),
+# Small ADNet for the CPU quick-start: 2 stacks, 64 channels, 96×96 input (24×24 maps),
 # trained on the real 300-W faces bundled in ../shared/fixtures (AFW train split + HELEN
 # train, 1,170 faces) and validated on the AFW val split (37 faces, 68 points).
 _base_ = ['mmpose::_base_/default_runtime.py']
@@ -10,10 +10,10 @@ data_mode = 'topdown'
 fixtures = '{{ fileDirname }}/../../../shared/fixtures/'
 metainfo = dict(from_file='{{ fileDirname }}/../_base_/datasets/300w.py')
 num_keypoints, num_boundaries = 68, 9
-input_size = (128, 128)
+input_size = (96, 96)
 
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs, val_interval=4)
+max_epochs = 10
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3, weight_decay=0))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=100, start_factor=0.01, by_epoch=False),
@@ -22,12 +22,12 @@ param_scheduler = [
 ]
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(save_best=f'{dataset_name}/NME', rule='less', interval=4, max_keep_ckpts=2))
+    checkpoint=dict(save_best=f'{dataset_name}/NME', rule='less', interval=5, max_keep_ckpts=2))
 custom_hooks = [dict(type='EMAHook', ema_type='ExponentialMovingAverage', momentum=1e-2,
                      update_buffers=True, priority=49)]
 randomness = dict(seed=0)
 
-codec = dict(type='ADNetLabel', input_size=input_size, heatmap_size=(32, 32), sigma=1.5,
+codec = dict(type='ADNetLabel', input_size=input_size, heatmap_size=(24, 24), sigma=1.5,
              metainfo=metainfo)
 model = dict(
     type='TopdownPoseEstimator',
