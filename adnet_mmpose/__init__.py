@@ -7,7 +7,7 @@ from .utils.env_check import check_environment
 
 check_environment()
 
-from . import codecs, datasets, evaluation, models  # noqa: E402,F401
+from . import codecs, datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

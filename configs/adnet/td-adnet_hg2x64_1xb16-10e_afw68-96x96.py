@@ -24,7 +24,8 @@ default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(save_best=f'{dataset_name}/NME', rule='less', interval=5, max_keep_ckpts=2))
 custom_hooks = [dict(type='EMAHook', ema_type='ExponentialMovingAverage', momentum=1e-2,
-                     update_buffers=True, priority=49)]
+                     update_buffers=True, priority=49),
+                dict(type='WeightsOnlyCheckpointHook')]
 randomness = dict(seed=0)
 
 codec = dict(type='ADNetLabel', input_size=input_size, heatmap_size=(24, 24), sigma=1.5,

@@ -28,6 +28,8 @@ default_hooks = dict(
 custom_hooks = [
     dict(type='EMAHook', ema_type='ExponentialMovingAverage', momentum=1 - 0.5 ** (8 / 10000),
          update_buffers=True, priority=49),
+    # checkpoints load with torch.load(weights_only=True), torch's default since 2.6
+    dict(type='WeightsOnlyCheckpointHook'),
 ]
 
 # codec, model
