@@ -1,0 +1,48 @@
+"""An MMDetection face detector from a config and a local checkpoint (never downloaded)."""
+from typing import Sequence
+
+import numpy as np
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+
+from adnet_mmpose.utils.checkpoint import trust_checkpoints
+from .model_loading import check_checkpoint
+from .offline_weights import local_weights
+
+
+class FaceDetector:
+    """Face boxes of an image with an mmdet detector.
+
+    Args:
+        config: mmdet config file (e.g. MMPose's ``demo/mmdetection_cfg/
+            yolox-s_8xb8-300e_coco-face.py``).
+        checkpoint: its local weights; ``FileNotFoundError`` naming ``option`` when missing.
+        device: torch device.
+        score_thr: keep boxes scoring above this.
+        nms_thr: IoU threshold of the NMS among the kept boxes.
+        cat_ids: the detector's face class ids.
+        option: the command-line option or argument that gives ``checkpoint``.
+    """
+
+    def __init__(self, config: str, checkpoint: str, device: str = 'cpu',
+                 score_thr: float = 0.5, nms_thr: float = 0.3,
+                 cat_ids: Sequence[int] = (0, ), option: str = '--det-checkpoint'):
+        from mmdet.apis import init_detector
+        trust_checkpoints()
+        path = local_weights(checkpoint, option,
+                             'A face detector needs its weights; without a detector the whole '
+                             'image (or given boxes) is used as the face box.')
+        self.model = init_detector(config, None, device=device)
+        ckpt = _load_checkpoint(path, map_location='cpu')
+        check_checkpoint(self.model, ckpt, source=f'detector checkpoint {path}',
+                         config=f'detector config {config}')
+        _load_checkpoint_to_model(self.model, ckpt, strict=True)
+        self.score_thr, self.nms_thr, self.cat_ids = score_thr, nms_thr, tuple(cat_ids)
+
+    def __call__(self, img: np.ndarray) -> np.ndarray:
+        """(N, 5) ``x1, y1, x2, y2, score`` face boxes of a BGR image, best first."""
+        from mmdet.apis import inference_detector
+        from mmpose.evaluation.functional import nms
+        pred = inference_detector(self.model, img).pred_instances.cpu().numpy()
+        keep = np.isin(pred.labels, self.cat_ids) & (pred.scores > self.score_thr)
+        boxes = np.concatenate([pred.bboxes, pred.scores[:, None]], 1)[keep].astype(np.float32)
+        return boxes[nms(boxes, self.nms_thr)] if len(boxes) else boxes.reshape(0, 5)

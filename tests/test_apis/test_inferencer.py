@@ -1,0 +1,157 @@
+"""MMPoseInferencer with an ADNet config, offline: given boxes, whole image, a directory, a video,
+a local face detector; its landmarks equal ``inference_topdown`` with the same model and boxes."""
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import InstanceData
+from mmdet.structures import DetDataSample
+from mmpose.apis import MMPoseInferencer, inference_topdown
+from mmpose.apis.inferencers.utils import default_det_models
+
+import adnet_mmpose.apis  # noqa: F401  (installs the inferencer support)
+from adnet_mmpose.apis import init_adnet
+from tests.small_model import SMALL_CONFIG, afw_faces, save_checkpoint
+
+FACE_DET = default_det_models['face']['model']   # MMPose's YOLOX-s face detector config
+
+
+@pytest.fixture(scope='module')
+def ckpt(tmp_path_factory):
+    return save_checkpoint(tmp_path_factory.mktemp('ckpt') / 'small.pth')
+
+
+@pytest.fixture(scope='module')
+def model(ckpt):
+    return init_adnet(SMALL_CONFIG, ckpt)
+
+
+@pytest.fixture(scope='module')
+def inferencer(ckpt):
+    return MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
+                            det_model='whole_image')
+
+
+def reference(model, img, boxes):
+    """(N, K, 2) landmarks and (N, K) scores of ``inference_topdown``."""
+    samples = inference_topdown(model, img, np.asarray(boxes, np.float32).reshape(-1, 4))
+    return (np.concatenate([s.pred_instances.keypoints for s in samples]),
+            np.concatenate([s.pred_instances.keypoint_scores for s in samples]))
+
+
+def landmarks(result):
+    """Landmarks (N, K, 2), scores (N, K) and boxes (N, 4) of one inferencer result."""
+    faces = result['predictions'][0]
+    return (np.array([f['keypoints'] for f in faces]), np.array([f['keypoint_scores'] for f in faces]),
+            np.array([f['bbox'][0] for f in faces]))
+
+
+def whole(img_path):
+    h, w = cv2.imread(img_path).shape[:2]
+    return [0, 0, w, h]
+
+
+def test_given_boxes_equal_inference_topdown(inferencer, model):
+    faces = afw_faces(3)
+    # two faces on the first image (the second one shifted), one on the second image
+    boxes = [np.stack([faces[0][1], faces[0][1] + 10]), faces[1][1][None]]
+    results = list(inferencer([faces[0][0], faces[1][0]], bboxes=boxes))
+    assert len(results) == 2
+    for (path, _), res, b in zip(faces, results, boxes):
+        kpts, scores, got_boxes = landmarks(res)
+        ref_k, ref_s = reference(model, path, b)
+        assert kpts.shape == (len(b), 68, 2)
+        np.testing.assert_allclose(got_boxes, b, atol=1e-4)
+        np.testing.assert_allclose(kpts, ref_k, atol=1e-4)
+        np.testing.assert_allclose(scores, ref_s, atol=1e-6)
+
+
+def test_whole_image_and_directory_equal_inference_topdown(inferencer, model, tmp_path):
+    paths = [p for p, _ in afw_faces(3)]
+    for p in paths:
+        shutil.copy(p, tmp_path)
+    kpts, _, boxes = landmarks(next(inferencer(paths[0])))
+    np.testing.assert_allclose(boxes, [whole(paths[0])])
+    np.testing.assert_allclose(kpts, reference(model, paths[0], whole(paths[0]))[0], atol=1e-4)
+    results = list(inferencer(str(tmp_path)))
+    assert len(results) == len(set(paths))
+    for path, res in zip(sorted(tmp_path.iterdir()), results):
+        ref = reference(model, str(path), whole(str(path)))[0]
+        np.testing.assert_allclose(landmarks(res)[0], ref, atol=1e-4)
+
+
+def test_video_frames_equal_inference_topdown(inferencer, model, tmp_path):
+    img = cv2.imread(afw_faces(1)[0][0])
+    video = str(tmp_path / 'faces.mp4')
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'mp4v'), 5,
+                             (img.shape[1], img.shape[0]))
+    for shift in (0, 4, 8):
+        writer.write(np.roll(img, shift, axis=1))
+    writer.release()
+    results = list(inferencer(video))
+    capture, frames = cv2.VideoCapture(video), []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    assert len(results) == len(frames) == 3
+    for frame, res in zip(frames, results):
+        h, w = frame.shape[:2]
+        np.testing.assert_allclose(landmarks(res)[0], reference(model, frame, [0, 0, w, h])[0],
+                                   atol=1e-4)
+
+
+def test_default_face_detector_never_downloads(ckpt, monkeypatch):
+    def no_download(*args, **kwargs):
+        raise AssertionError('a download was attempted')
+    monkeypatch.setattr(torch.hub, 'download_url_to_file', no_download)
+    monkeypatch.setenv('TORCH_HOME', str(ckpt) + '.no_cache')
+    with pytest.raises(FileNotFoundError, match=r"det_weights.*det_model='whole_image'"):
+        MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu')
+    with pytest.raises(FileNotFoundError, match='det_weights'):
+        MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
+                         det_model=FACE_DET, det_weights=str(ckpt) + '.missing')
+
+
+def test_face_detector_with_local_weights(ckpt, model, tmp_path):
+    from mmdet.apis import init_detector
+    det = init_detector(FACE_DET, None, device='cpu')
+    torch.save({'state_dict': det.state_dict()}, tmp_path / 'face_det.pth')
+    inf = MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
+                           det_model=FACE_DET, det_weights=str(tmp_path / 'face_det.pth'))
+    assert inf.inferencer.detector is not None and inf.inferencer.det_cat_ids == (0, )
+    path, box = afw_faces(1)[0]
+    img = cv2.imread(path)[:128, :128]   # small: one real (random-weight) detector pass
+    kpts, _, boxes = landmarks(next(inf(img, bbox_thr=1.1)))   # no box kept → whole image
+    np.testing.assert_allclose(boxes, [[0, 0, 128, 128]])
+    np.testing.assert_allclose(kpts, reference(model, img, [0, 0, 128, 128])[0], atol=1e-4)
+
+    def one_face(inputs, **kwargs):   # the detector's output format, one face box
+        sample = DetDataSample(pred_instances=InstanceData(
+            bboxes=torch.tensor(box[None]), scores=torch.tensor([0.9]),
+            labels=torch.tensor([0])))
+        return dict(predictions=[sample])
+    inf.inferencer.detector = one_face
+    kpts, scores, boxes = landmarks(next(inf(path)))
+    np.testing.assert_allclose(boxes, box[None], atol=1e-4)
+    np.testing.assert_allclose(kpts, reference(model, path, box)[0], atol=1e-4)
+
+
+def test_bad_checkpoint_and_box(ckpt, inferencer, tmp_path):
+    state = torch.load(ckpt, weights_only=False)
+    first = next(iter(state['state_dict']))
+    state['state_dict'][first] = state['state_dict'][first][:1]
+    state['state_dict'].pop(list(state['state_dict'])[-1])
+    torch.save(state, tmp_path / 'other.pth')
+    with pytest.raises(ValueError, match='does not match.*1 missing.*1 of another shape'):
+        MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=str(tmp_path / 'other.pth'),
+                         device='cpu', det_model='whole_image')
+    with pytest.raises(FileNotFoundError, match='pose2d_weights'):
+        MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=str(tmp_path / 'none.pth'),
+                         device='cpu', det_model='whole_image')
+    path = afw_faces(1)[0][0]
+    with pytest.raises(ValueError, match='outside'):
+        next(inferencer(path, bboxes=[[[1000, 1000, 1100, 1100]]]))
