@@ -27,6 +27,10 @@ def parse_args():
     p.add_argument('--no-validate', action='store_true', help='skip validation during training')
     p.add_argument('--auto-scale-lr', action='store_true', help='scale the LR by the actual '
                    'total batch size over auto_scale_lr.base_batch_size')
+    p.add_argument('--drop-bad-samples', action='store_true', help='train without the '
+                   'training samples the data check finds bad (each is logged)')
+    p.add_argument('--skip-data-check', action='store_true', help='do not check the '
+                   'annotations and images before training')
     p.add_argument('--device', help="'cpu', 'cuda' or 'cuda:N' (default: CUDA when available)")
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='override config entries, e.g. train_cfg.max_epochs=10')

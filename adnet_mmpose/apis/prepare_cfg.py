@@ -37,11 +37,37 @@ def _amp(cfg, device):
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
+def _check_data(cfg, drop: bool):
+    """Run the pre-flight annotation check; stop with every problem listed, or drop the bad
+    training samples (validation problems always stop: dropping would change the metric)."""
+    import os
+    from adnet_mmpose.datasets.check import check_dataset_cfg
+    problems = []
+    for split in ('train_dataloader', 'val_dataloader'):
+        loader = cfg.get(split)
+        if not loader:
+            continue
+        drop_to = None
+        if drop and split == 'train_dataloader':
+            drop_to = osp.join(cfg.work_dir, 'data_check')
+            os.makedirs(drop_to, exist_ok=True)
+        found = check_dataset_cfg(loader.dataset, drop_to=drop_to)
+        if drop_to is None:
+            problems += found
+    if problems:
+        lines = '\n  - '.join(str(p) for p in problems)
+        raise SystemExit(f'Data check: {len(problems)} problem(s) found before training:\n'
+                         f'  - {lines}\nFix these annotations, or pass --drop-bad-samples to '
+                         'train without the bad training samples (--skip-data-check skips '
+                         'this check).')
+
+
 def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
     """Work dir, device, launcher and backend, resume / checkpoint, AMP, validation, overrides.
 
     ``args`` has ``config``, ``work_dir``, ``device``, ``launcher``, ``cfg_options`` and, for
-    ``mode='train'``, ``resume``, ``amp``, ``no_validate``, ``auto_scale_lr``; for
+    ``mode='train'``, ``resume``, ``amp``, ``no_validate``, ``auto_scale_lr``,
+    ``skip_data_check``, ``drop_bad_samples`` (see :mod:`adnet_mmpose.datasets.check`); for
     ``mode='test'``, ``checkpoint``. Also makes mmengine's own checkpoints loadable under
     torch >= 2.6 (:func:`trust_checkpoints`). On the CPU the distributed backend is gloo.
     """
@@ -65,6 +91,8 @@ def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
             cfg.resume, cfg.load_from = True, args.resume
         if args.auto_scale_lr:
             cfg.auto_scale_lr.enable = True
+        if not args.skip_data_check:
+            _check_data(cfg, args.drop_bad_samples)
     else:
         cfg.load_from = args.checkpoint
     return cfg

@@ -160,7 +160,8 @@ class ADNetHead(BaseHead):
 
         Returns ``loss_adl``, ``loss_edge``, ``loss_point`` (each summed over stacks with the
         stack and term weights) and ``err_px``, the final stack's mean landmark error in
-        input-crop pixels (for the log).
+        input-crop pixels (for the log). Computed in fp32 even under AMP; a non-finite loss
+        raises ``FloatingPointError`` naming the batch's samples before any optimizer step.
         """
         if len(feats) != len(self.stack_weights):
             raise ValueError(f'ADNetHead has {len(self.stack_weights)} stack_weights but the '
@@ -168,15 +169,24 @@ class ADNetHead(BaseHead):
         labels, weights, maps = self._targets(batch_data_samples)
         k = self.num_keypoints
         point_t, edge_t = maps[:, :k], maps[:, k:]
-        stacks = [self.decode_stack(f) for f in feats]
-        lam = (self.loss_module.adaptive_lambda(stacks[-1]['mask'], stacks[-1]['coords'], labels)
-               if self.adaptive_lambda else None)
-        w_adl, w_edge, w_point = self.loss_weights
-        losses = dict(loss_adl=0., loss_edge=0., loss_point=0.)
-        for f, out in zip(self.stack_weights, stacks):
-            losses['loss_adl'] += f * w_adl * self.loss_module(out['coords'], labels, lam, weights)
-            losses['loss_edge'] += f * w_edge * self.edge_loss(out['edgemaps'], edge_t)
-            losses['loss_point'] += f * w_point * self.point_loss(out['pointmaps'], point_t)
+        with torch.autocast(feats[0].device.type, enabled=False):  # losses in fp32 under AMP
+            stacks = [self.decode_stack(f.float()) for f in feats]
+            lam = (self.loss_module.adaptive_lambda(stacks[-1]['mask'], stacks[-1]['coords'],
+                                                    labels) if self.adaptive_lambda else None)
+            w_adl, w_edge, w_point = self.loss_weights
+            losses = dict(loss_adl=0., loss_edge=0., loss_point=0.)
+            for f, out in zip(self.stack_weights, stacks):
+                losses['loss_adl'] += f * w_adl * self.loss_module(out['coords'], labels, lam,
+                                                                   weights)
+                losses['loss_edge'] += f * w_edge * self.edge_loss(out['edgemaps'], edge_t)
+                losses['loss_point'] += f * w_point * self.point_loss(out['pointmaps'], point_t)
+        bad = [name for name, value in losses.items() if not torch.isfinite(value)]
+        if bad:
+            ids = [f"{d.metainfo.get('img_path')} (id {d.metainfo.get('id')})"
+                   for d in batch_data_samples]
+            raise FloatingPointError(f'non-finite {bad} before the optimizer step; the batch '
+                                     f'held {ids}. Lower the learning rate or check these '
+                                     'samples.')
         with torch.no_grad():
             err = self.to_pixels(stacks[-1]['coords']) - self.to_pixels(labels)
             losses['err_px'] = err.norm(dim=-1).mean()
