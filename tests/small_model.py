@@ -1,6 +1,12 @@
-"""The small ADNet config, a random-weight checkpoint and real fixture faces, for the
-inference, deployment and demo tests (random weights are enough for equality tests)."""
+"""The small ADNet config, a random-weight checkpoint, its ONNX export and real fixture faces,
+for the inference, deployment and demo tests (random weights are enough for equality tests).
+The cached artefacts are made once per test process in a temporary folder."""
+import atexit
+import functools
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -25,6 +31,34 @@ def save_checkpoint(path, config=SMALL_CONFIG, seed=0) -> str:
     return str(path)
 
 
+@functools.lru_cache(maxsize=None)
+def _cache() -> Path:
+    path = Path(tempfile.mkdtemp(prefix='adnet-tests-'))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+@functools.lru_cache(maxsize=None)
+def small_checkpoint() -> str:
+    """The cached random-weight checkpoint of :data:`SMALL_CONFIG`."""
+    return save_checkpoint(_cache() / 'small.pth')
+
+
+@functools.lru_cache(maxsize=None)
+def small_model(flip_test: bool):
+    """The cached model of :func:`small_checkpoint` (eval mode)."""
+    from adnet_mmpose.apis import init_adnet
+    return init_adnet(SMALL_CONFIG, small_checkpoint(), flip_test=flip_test)
+
+
+@functools.lru_cache(maxsize=None)
+def small_onnx() -> str:
+    """The cached ONNX export (``torch.onnx`` route) of :func:`small_checkpoint`."""
+    from adnet_mmpose.deploy.export import export_onnx
+    return export_onnx(SMALL_CONFIG, small_checkpoint(), str(_cache() / 'small.onnx'),
+                       route='torch')
+
+
 def afw_faces(n: int):
     """``n`` real faces of the afw68 val split: [(image path, (4,) float32 xyxy box)]."""
     root = shared_path('fixtures', 'afw68')
@@ -36,3 +70,19 @@ def afw_faces(n: int):
         out.append((str(root / 'images' / files[a['image_id']]),
                     np.array([x, y, x + w, y + h], np.float32)))
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def small_wflw():
+    """The cached (config, random-weight checkpoint) of the small model with WFLW's 98-landmark
+    layout (the config is :data:`SMALL_CONFIG` with the layout overridden)."""
+    meta = dict(from_file=str(REPO / 'configs/_base_/datasets/wflw.py'))
+    path = _cache() / 'small_wflw.py'
+    path.write_text(f'''_base_ = [{SMALL_CONFIG!r}]
+metainfo = {meta!r}
+dataset_name = 'wflw'
+model = dict(backbone=dict(num_keypoints=98),
+             head=dict(num_keypoints=98, metainfo=metainfo, decoder=dict(metainfo=metainfo)))
+test_dataloader = dict(dataset=dict(type='WFLWDataset', metainfo=metainfo))
+''')
+    return str(path), save_checkpoint(_cache() / 'small_wflw.pth', config=str(path))

@@ -12,20 +12,19 @@ from mmpose.apis import MMPoseInferencer, inference_topdown
 from mmpose.apis.inferencers.utils import default_det_models
 
 import adnet_mmpose.apis  # noqa: F401  (installs the inferencer support)
-from adnet_mmpose.apis import init_adnet
-from tests.small_model import SMALL_CONFIG, afw_faces, save_checkpoint
+from tests.small_model import SMALL_CONFIG, afw_faces, small_checkpoint, small_model
 
 FACE_DET = default_det_models['face']['model']   # MMPose's YOLOX-s face detector config
 
 
 @pytest.fixture(scope='module')
-def ckpt(tmp_path_factory):
-    return save_checkpoint(tmp_path_factory.mktemp('ckpt') / 'small.pth')
+def ckpt():
+    return small_checkpoint()
 
 
 @pytest.fixture(scope='module')
-def model(ckpt):
-    return init_adnet(SMALL_CONFIG, ckpt)
+def model():
+    return small_model(flip_test=True)   # as the config: the inferencer uses its test_cfg
 
 
 @pytest.fixture(scope='module')
@@ -54,7 +53,7 @@ def whole(img_path):
 
 
 def test_given_boxes_equal_inference_topdown(inferencer, model):
-    faces = afw_faces(3)
+    faces = afw_faces(2)
     # two faces on the first image (the second one shifted), one on the second image
     boxes = [np.stack([faces[0][1], faces[0][1] + 10]), faces[1][1][None]]
     results = list(inferencer([faces[0][0], faces[1][0]], bboxes=boxes))
@@ -69,14 +68,14 @@ def test_given_boxes_equal_inference_topdown(inferencer, model):
 
 
 def test_whole_image_and_directory_equal_inference_topdown(inferencer, model, tmp_path):
-    paths = [p for p, _ in afw_faces(3)]
+    paths = [p for p, _ in afw_faces(2)]
     for p in paths:
         shutil.copy(p, tmp_path)
     kpts, _, boxes = landmarks(next(inferencer(paths[0])))
     np.testing.assert_allclose(boxes, [whole(paths[0])])
     np.testing.assert_allclose(kpts, reference(model, paths[0], whole(paths[0]))[0], atol=1e-4)
     results = list(inferencer(str(tmp_path)))
-    assert len(results) == len(set(paths))
+    assert len(results) == len(paths) == 2
     for path, res in zip(sorted(tmp_path.iterdir()), results):
         ref = reference(model, str(path), whole(str(path)))[0]
         np.testing.assert_allclose(landmarks(res)[0], ref, atol=1e-4)
@@ -87,7 +86,7 @@ def test_video_frames_equal_inference_topdown(inferencer, model, tmp_path):
     video = str(tmp_path / 'faces.mp4')
     writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'mp4v'), 5,
                              (img.shape[1], img.shape[0]))
-    for shift in (0, 4, 8):
+    for shift in (0, 8):
         writer.write(np.roll(img, shift, axis=1))
     writer.release()
     results = list(inferencer(video))
@@ -97,7 +96,7 @@ def test_video_frames_equal_inference_topdown(inferencer, model, tmp_path):
         if not ok:
             break
         frames.append(frame)
-    assert len(results) == len(frames) == 3
+    assert len(results) == len(frames) == 2
     for frame, res in zip(frames, results):
         h, w = frame.shape[:2]
         np.testing.assert_allclose(landmarks(res)[0], reference(model, frame, [0, 0, w, h])[0],
@@ -122,20 +121,19 @@ def test_face_detector_with_local_weights(ckpt, model, tmp_path):
     torch.save({'state_dict': det.state_dict()}, tmp_path / 'face_det.pth')
     inf = MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
                            det_model=FACE_DET, det_weights=str(tmp_path / 'face_det.pth'))
-    assert inf.inferencer.detector is not None and inf.inferencer.det_cat_ids == (0, )
+    detector = inf.inferencer.detector
+    name, weight = next(iter(det.state_dict().items()))
+    torch.testing.assert_close(detector.model.state_dict()[name], weight)   # local weights
+    assert inf.inferencer.det_cat_ids == (0, )
     path, box = afw_faces(1)[0]
-    img = cv2.imread(path)[:128, :128]   # small: one real (random-weight) detector pass
-    kpts, _, boxes = landmarks(next(inf(img, bbox_thr=1.1)))   # no box kept → whole image
-    np.testing.assert_allclose(boxes, [[0, 0, 128, 128]])
-    np.testing.assert_allclose(kpts, reference(model, img, [0, 0, 128, 128])[0], atol=1e-4)
 
     def one_face(inputs, **kwargs):   # the detector's output format, one face box
         sample = DetDataSample(pred_instances=InstanceData(
             bboxes=torch.tensor(box[None]), scores=torch.tensor([0.9]),
             labels=torch.tensor([0])))
         return dict(predictions=[sample])
-    inf.inferencer.detector = one_face
-    kpts, scores, boxes = landmarks(next(inf(path)))
+    inf.inferencer.detector = one_face   # random weights find no faces: fix the output
+    kpts, _, boxes = landmarks(next(inf(path)))
     np.testing.assert_allclose(boxes, box[None], atol=1e-4)
     np.testing.assert_allclose(kpts, reference(model, path, box)[0], atol=1e-4)
 

@@ -1,0 +1,149 @@
+"""ONNX export on both routes: the graph contract, ONNX Runtime equal to eager PyTorch on real
+fixture faces (batch 1 and 4, within 1e-3 px), mmdeploy's ONNX Runtime backend model, and the
+torch-free ONNX Runtime runner equal to ``inference_topdown``."""
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from mmengine.dataset import Compose, pseudo_collate
+from mmpose.apis import inference_topdown
+
+from adnet_mmpose.deploy.export import export_onnx
+from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
+from tests.conftest import REPO
+from tests.small_model import (SMALL_CONFIG, afw_faces, small_checkpoint, small_model,
+                               small_onnx, small_wflw)
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location('export_onnx_tool',
+                                                  REPO / 'tools/deploy/export_onnx.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def model():
+    return small_model(flip_test=False)
+
+
+@pytest.fixture(scope='module')
+def faces(model):
+    """(4, 3, H, W) input of 4 real afw68 faces, exactly as the data preprocessor makes it."""
+    pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
+    data = [pipeline(dict(img_path=path, bbox=box[None], bbox_score=np.ones(1, np.float32),
+                          **model.dataset_meta)) for path, box in afw_faces(4)]
+    return model.data_preprocessor(pseudo_collate(data), False)['inputs']
+
+
+@pytest.fixture(scope='module')
+def eager(model, faces):
+    """Eager PyTorch landmarks (B, K, 2) and scores (B, K) of the faces, for B = 1 and 4."""
+    with torch.no_grad():
+        return {b: [t.numpy() for t in model.head.forward_with_scores(model.extract_feat(
+            faces[:b]))] for b in (1, 4)}
+
+
+@pytest.fixture(scope='module')
+def mmdeploy_onnx(tmp_path_factory):
+    """Exported by the one-command tool (mmdeploy route; the tests below do its check)."""
+    out = tmp_path_factory.mktemp('mmdeploy') / 'small.onnx'
+    assert _tool().main([SMALL_CONFIG, small_checkpoint(), str(out), '--no-check']) == 0
+    return str(out)
+
+
+@pytest.fixture(scope='module', params=['mmdeploy', 'torch'])
+def exported(request):
+    return request.getfixturevalue('mmdeploy_onnx') if request.param == 'mmdeploy' \
+        else small_onnx()
+
+
+@pytest.fixture(scope='module')
+def runner(exported):
+    return ONNXLandmarkRunner(exported)
+
+
+def test_graph_contract(exported, runner, model):
+    proto = onnx.load(exported)
+    assert [o.version for o in proto.opset_import if o.domain in ('', 'ai.onnx')] == [11]
+    assert not any(t.data_location == onnx.TensorProto.EXTERNAL for t in proto.graph.initializer)
+    dims = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in list(proto.graph.input) + list(proto.graph.output)}
+    w, h = model.head.input_size
+    assert dims == {'input': ['batch', 3, h, w], 'landmarks': ['batch', 68, 2],
+                    'scores': ['batch', 68]}
+    info = runner.info
+    assert info['input_size'] == [w, h] and info['padding'] == 1.25
+    assert info['mean'] == [127.5] * 3 and info['bgr_to_rgb'] is False
+    assert len(info['boundaries']) == 9 and info['dataset_name'] == '300w'
+
+
+@pytest.mark.parametrize('batch', [1, 4])
+def test_onnxruntime_equals_pytorch_on_real_faces(runner, faces, eager, batch):
+    ref_l, ref_s = eager[batch]
+    lm, sc = runner.run(faces[:batch].numpy())
+    assert lm.shape == (batch, 68, 2) and sc.shape == (batch, 68)
+    assert np.abs(lm - ref_l).max() < 1e-3
+    assert np.abs(sc - ref_s).max() < 1e-5
+
+
+def test_tensor_mode_is_the_landmark_output(model, faces, eager):
+    """mmdeploy traces ``model(x, None, mode='tensor')``: ``head.forward``, the landmarks."""
+    with torch.no_grad():
+        np.testing.assert_array_equal(model(faces[:1], None, mode='tensor').numpy(), eager[1][0])
+
+
+def test_runner_equals_inference_topdown(model):
+    (p1, b1), (_, b2) = afw_faces(2)
+    boxes = np.stack([b1, b2 * 0.9])   # two boxes on one image
+    out = ONNXLandmarkRunner(small_onnx())(p1, boxes)
+    samples = inference_topdown(model, p1, boxes)
+    ref = np.concatenate([s.pred_instances.keypoints for s in samples])
+    ref_s = np.concatenate([s.pred_instances.keypoint_scores for s in samples])
+    np.testing.assert_allclose(out['keypoints'], ref, atol=1e-3)
+    np.testing.assert_allclose(out['keypoint_scores'], ref_s, atol=1e-5)
+    np.testing.assert_allclose(out['bboxes'], boxes)
+
+
+def test_mmdeploy_backend_model(mmdeploy_onnx, model):
+    from mmdeploy.apis import inference_model
+    path = afw_faces(1)[0][0]
+    pred = inference_model(SMALL_CONFIG, str(REPO / 'configs/deploy/'
+                                             'pose-detection_adnet_onnxruntime_dynamic.py'),
+                           [mmdeploy_onnx], path, 'cpu')[0].pred_instances
+    h, w = pred.bboxes[0][3], pred.bboxes[0][2]   # mmdeploy uses the whole image
+    ref = inference_topdown(model, path, np.array([[0, 0, w, h]], np.float32))[0].pred_instances
+    np.testing.assert_allclose(np.asarray(pred.keypoints), ref.keypoints, atol=1e-3)
+    np.testing.assert_allclose(np.asarray(pred.keypoint_scores), ref.keypoint_scores, atol=1e-5)
+
+
+def test_runner_needs_no_torch():
+    """The runner and crop modules import in a process where torch cannot be imported."""
+    exported = small_onnx()
+    code = f'''
+import sys, types
+sys.modules['torch'] = None          # any "import torch" now fails
+for name in ('adnet_mmpose', 'adnet_mmpose.deploy'):   # skip the package __init__s
+    pkg = types.ModuleType(name)
+    pkg.__path__ = [{str(REPO / 'adnet_mmpose')!r} + ('/deploy' if name.endswith('deploy') else '')]
+    sys.modules[name] = pkg
+from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
+out = ONNXLandmarkRunner({exported!r})({afw_faces(1)[0][0]!r})
+print(out['keypoints'].shape, 'torch' in sys.modules and sys.modules['torch'] is not None)
+'''
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split('\n')[0] == '(1, 68, 2) False'
+
+
+def test_export_rejects_mismatching_checkpoint(tmp_path):
+    other = small_wflw()[1]
+    assert _tool().main([SMALL_CONFIG, other, str(tmp_path / 'x.onnx'), '--route', 'torch']) == 2
+    with pytest.raises(ValueError, match='does not match'):
+        export_onnx(SMALL_CONFIG, other, str(tmp_path / 'x.onnx'), route='torch')
+    assert not (tmp_path / 'x.onnx').exists()
