@@ -21,6 +21,15 @@ def _device(name):
     return 'cuda'
 
 
+def _init_cpu_process_group():
+    """Join torchrun's process group with gloo ourselves: mmengine 0.10.7's pytorch launcher
+    always calls ``torch.cuda.set_device``, which fails without CUDA. The Runner then finds
+    the group initialised and uses it."""
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+
+
 def _amp(cfg, device):
     import torch
     if device != 'cuda':
@@ -80,6 +89,12 @@ def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
     device = _device(args.device)
     if device == 'cpu':
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+        if args.launcher == 'pytorch':
+            _init_cpu_process_group()
+            # mmengine passes device_ids=[LOCAL_RANK] to DDP, which is for GPU modules only
+            cfg.setdefault('model_wrapper_cfg', dict(type='MMDistributedDataParallel',
+                                                     broadcast_buffers=False))
+            cfg.model_wrapper_cfg['device_ids'] = None
     if mode == 'train':
         if args.no_validate:
             cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None

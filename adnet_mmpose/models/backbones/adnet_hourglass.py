@@ -122,6 +122,8 @@ class ADNetHourglass(BaseBackbone):
         input_size (tuple): (w, h) of the network input (paper: 256×256); maps are input/4.
         boundary_channel (int): heatmap channel that masks the next CoordConv (official: the
             last landmark, -1).
+        norm_eval (bool): keep BatchNorm in eval mode while training (frozen statistics, e.g.
+            to fine-tune with small per-GPU batches).
 
     Returns from ``forward``: a tuple of S tensors, each B×(K+E+K)×h×w = [heatmaps (instance
     norm + ReLU), edge maps (sigmoid), point maps (sigmoid)] of that stack.
@@ -130,8 +132,9 @@ class ADNetHourglass(BaseBackbone):
     def __init__(self, num_keypoints: int, num_boundaries: int, num_stacks: int = 4,
                  depth: int = 4, channels: int = 256,
                  input_size: Sequence[int] = (256, 256), boundary_channel: int = -1,
-                 init_cfg=None):
+                 norm_eval: bool = False, init_cfg=None):
         super().__init__(init_cfg)
+        self.norm_eval = norm_eval
         w, h = input_size
         if h % 4 or w % 4 or (h // 4) % (2 ** depth) or (w // 4) % (2 ** depth):
             raise ValueError(f'input_size {tuple(input_size)} must be a multiple of '
@@ -163,6 +166,14 @@ class ADNetHourglass(BaseBackbone):
             ConvBlock(num_boundaries, channels) for _ in range(num_stacks - 1))
         self.merge_pointmaps = nn.ModuleList(
             ConvBlock(num_keypoints, channels) for _ in range(num_stacks - 1))
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()
+        return self
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.pre[0](x)
