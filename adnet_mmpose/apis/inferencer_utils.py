@@ -38,10 +38,11 @@ from adnet_mmpose.deploy.crop import check_boxes
 from adnet_mmpose.utils.boundary import load_boundaries
 from adnet_mmpose.utils.checkpoint import trust_checkpoints
 from .model_loading import check_checkpoint, dataset_meta_of, is_adnet_config
-from .offline_weights import local_weights
 from .face_visualizer import visual_meta
+from .offline_weights import local_weights
 
 WHOLE_IMAGE = ('whole_image', 'whole-image')
+POSE_VISUALIZER = ('PoseLocalVisualizer', 'mmpose.PoseLocalVisualizer')
 
 
 def _adnet_only(method):
@@ -97,7 +98,7 @@ def _init_detector(self, original, det_model=None, det_weights=None, det_cat_ids
 
 
 def _init_visualizer(self, original, cfg):
-    if cfg.get('visualizer', {}).get('type') in ('PoseLocalVisualizer', 'mmpose.PoseLocalVisualizer'):
+    if cfg.get('visualizer', {}).get('type') in POSE_VISUALIZER:
         cfg.visualizer.type = 'FaceLandmarkVisualizer'
     return original(self, cfg)
 
@@ -110,8 +111,8 @@ def _preprocess_single(self, original, input, index, bbox_thr=0.3, nms_thr=0.3, 
     if img is None:
         raise ValueError(f'{name}: cannot read the image')
     boxes = check_boxes(bboxes, img.shape[:2], name)
-    info = dict(img=img, img_path=input if isinstance(input, str) else f'{index}.jpg'.rjust(10, '0'))
-    info.update(self.model.dataset_meta)
+    path = input if isinstance(input, str) else f'{index}.jpg'.rjust(10, '0')   # as mmpose
+    info = dict(img=img, img_path=path, **self.model.dataset_meta)
     return [self.pipeline(dict(info, bbox=box[None, :4], bbox_score=box[4:5]))
             for box in boxes]
 

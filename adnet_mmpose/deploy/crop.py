@@ -80,7 +80,7 @@ def warp_matrix(center: np.ndarray, scale: np.ndarray, input_size: Sequence[int]
 
 def crop_faces(img: np.ndarray, boxes: np.ndarray, input_size: Sequence[int],
                padding: float = 1.25) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Crops (N, H, W, C) of ``img`` (H×W×C) for (N, ≥4) boxes, with centres and sizes (N, 2)."""
+    """Crops (N, H, W, C) of ``img`` (H×W×C) for (N, ≥4) boxes; centres and sizes (N, 2)."""
     center, scale = center_scale(boxes, input_size, padding)
     size = (int(input_size[0]), int(input_size[1]))
     crops = np.stack([cv2.warpAffine(img, warp_matrix(c, s, input_size), size,

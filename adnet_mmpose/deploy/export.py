@@ -71,8 +71,12 @@ def _via_torch(model, out: str, batch: int) -> None:
 
 def _via_mmdeploy(model, config: str, checkpoint: str, out: str, batch: int,
                   deploy_cfg: str) -> None:
-    from mmdeploy.apis import torch2onnx
-    from mmdeploy.utils import load_config
+    try:
+        from mmdeploy.apis import torch2onnx
+        from mmdeploy.utils import load_config
+    except ImportError as e:
+        raise ImportError('the mmdeploy route needs mmdeploy 1.3.1 (pip install -r '
+                          "requirements/deploy.txt); route='torch' exports without it") from e
     deploy = load_config(deploy_cfg)[0]   # imports adnet_mmpose.deploy.mmdeploy_plugin
     w, h = model.head.input_size
     rng = np.random.default_rng(0)

@@ -1,5 +1,6 @@
 """MMPoseInferencer with an ADNet config, offline: given boxes, whole image, a directory, a video,
 a local face detector; its landmarks equal ``inference_topdown`` with the same model and boxes."""
+import os.path as osp
 import shutil
 
 import cv2
@@ -15,7 +16,6 @@ import adnet_mmpose.apis  # noqa: F401  (installs the inferencer support)
 from tests.small_model import SMALL_CONFIG, afw_faces, small_checkpoint, small_model
 
 FACE_DET = default_det_models['face']['model']   # MMPose's YOLOX-s face detector config
-
 
 @pytest.fixture(scope='module')
 def ckpt():
@@ -43,8 +43,9 @@ def reference(model, img, boxes):
 def landmarks(result):
     """Landmarks (N, K, 2), scores (N, K) and boxes (N, 4) of one inferencer result."""
     faces = result['predictions'][0]
-    return (np.array([f['keypoints'] for f in faces]), np.array([f['keypoint_scores'] for f in faces]),
-            np.array([f['bbox'][0] for f in faces]))
+    kpts = np.array([f['keypoints'] for f in faces])
+    scores = np.array([f['keypoint_scores'] for f in faces])
+    return kpts, scores, np.array([f['bbox'][0] for f in faces])
 
 
 def whole(img_path):
@@ -69,14 +70,16 @@ def test_given_boxes_equal_inference_topdown(inferencer, model):
 
 def test_whole_image_and_directory_equal_inference_topdown(inferencer, model, tmp_path):
     paths = [p for p, _ in afw_faces(2)]
+    (tmp_path / 'images').mkdir()
     for p in paths:
-        shutil.copy(p, tmp_path)
-    kpts, _, boxes = landmarks(next(inferencer(paths[0])))
+        shutil.copy(p, tmp_path / 'images')
+    kpts, _, boxes = landmarks(next(inferencer(paths[0], vis_out_dir=str(tmp_path / 'vis'))))
+    assert cv2.imread(str(tmp_path / 'vis' / osp.basename(paths[0]))) is not None   # drawn
     np.testing.assert_allclose(boxes, [whole(paths[0])])
     np.testing.assert_allclose(kpts, reference(model, paths[0], whole(paths[0]))[0], atol=1e-4)
-    results = list(inferencer(str(tmp_path)))
+    results = list(inferencer(str(tmp_path / 'images')))
     assert len(results) == len(paths) == 2
-    for path, res in zip(sorted(tmp_path.iterdir()), results):
+    for path, res in zip(sorted((tmp_path / 'images').iterdir()), results):
         ref = reference(model, str(path), whole(str(path)))[0]
         np.testing.assert_allclose(landmarks(res)[0], ref, atol=1e-4)
 

@@ -61,7 +61,7 @@ def test_bad_inputs_reported_others_processed(ckpt, tmp_path):
     (tmp_path / 'empty').mkdir()
     (tmp_path / 'boxes.json').write_text(json.dumps({other: [[900, 900, 990, 990]]}))
     code, pred = run(tmp_path, tmp_path / 'broken.jpg', tmp_path / 'broken.mp4',
-                     tmp_path / 'empty', tmp_path / 'missing.png', other, good,
+                     tmp_path / 'empty', tmp_path / 'missing.png', other, '9', good,
                      '--config', SMALL_CONFIG, '--checkpoint', ckpt,
                      '--bboxes', tmp_path / 'boxes.json')
     assert code == 1
@@ -72,6 +72,7 @@ def test_bad_inputs_reported_others_processed(ckpt, tmp_path):
     assert 'directory has no images' in errors['empty']
     assert 'no such file' in errors['missing.png']
     assert 'lies outside the' in errors[other.rsplit('/', 1)[-1]]
+    assert 'cannot open the webcam' in errors['9']
 
 
 def test_bad_model_or_detector_stops_with_message(ckpt, tmp_path, capsys):

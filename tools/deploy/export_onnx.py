@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     try:
         out = export_onnx(args.config, args.checkpoint, args.out, batch=args.batch,
                           route=args.route, deploy_cfg=args.deploy_cfg)
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, ImportError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     print(f'exported {out} (route {args.route})')
