@@ -2,6 +2,8 @@
 fixture faces (batch 1 and 4, within 1e-3 px), mmdeploy's ONNX Runtime backend model, and the
 torch-free ONNX Runtime runner equal to ``inference_topdown``."""
 import importlib.util
+import json
+import os
 import subprocess
 import sys
 
@@ -12,11 +14,12 @@ import torch
 from mmengine.dataset import Compose, pseudo_collate
 from mmpose.apis import inference_topdown
 
+from adnet_mmpose.apis import init_adnet
 from adnet_mmpose.deploy.export import export_onnx
 from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
-from tests.conftest import REPO
-from tests.small_model import (SMALL_CONFIG, afw_faces, small_checkpoint, small_model,
-                               small_onnx, small_wflw)
+from tests.conftest import REPO, shared_path
+from tests.small_model import (SMALL_CONFIG, afw_faces, save_checkpoint, small_checkpoint,
+                               small_model, small_onnx, small_wflw)
 
 
 def _tool():
@@ -32,13 +35,19 @@ def model():
     return small_model(flip_test=False)
 
 
-@pytest.fixture(scope='module')
-def faces(model):
-    """(4, 3, H, W) input of 4 real afw68 faces, exactly as the data preprocessor makes it."""
+def network_input(model, faces) -> torch.Tensor:
+    """(N, 3, H, W) input of N (image path, xyxy box) faces, exactly as the test pipeline and
+    the data preprocessor make it."""
     pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
     data = [pipeline(dict(img_path=path, bbox=box[None], bbox_score=np.ones(1, np.float32),
-                          **model.dataset_meta)) for path, box in afw_faces(4)]
+                          **model.dataset_meta)) for path, box in faces]
     return model.data_preprocessor(pseudo_collate(data), False)['inputs']
+
+
+@pytest.fixture(scope='module')
+def faces(model):
+    """Network input of 4 real afw68 faces."""
+    return network_input(model, afw_faces(4))
 
 
 @pytest.fixture(scope='module')
@@ -147,3 +156,28 @@ def test_export_rejects_mismatching_checkpoint(tmp_path):
     with pytest.raises(ValueError, match='does not match'):
         export_onnx(SMALL_CONFIG, other, str(tmp_path / 'x.onnx'), route='torch')
     assert not (tmp_path / 'x.onnx').exists()
+
+
+@pytest.mark.skipif(os.environ.get('ADNET_SLOW_TESTS') != '1',
+                    reason='the paper-size model takes minutes on a 2-core CPU; '
+                           'run with ADNET_SLOW_TESTS=1')
+def test_paper_config_onnxruntime_equals_pytorch(tmp_path):
+    """WFLW paper config (4 stacks, 256 px) via the tool: 4 real WFLW faces, batch 1 and 4."""
+    config = str(REPO / 'configs/adnet/td-adnet_hg4x256_1xb32-500e_wflw-256x256.py')
+    ckpt = save_checkpoint(tmp_path / 'paper.pth', config=config)
+    out = str(tmp_path / 'paper.onnx')
+    assert _tool().main([config, ckpt, out, '--no-check']) == 0
+    model = init_adnet(config, ckpt, flip_test=False)
+    root = shared_path('fixtures', 'mmpose_samples', 'wflw')
+    ann = json.loads((root / 'test_wflw.json').read_text())
+    files = {im['id']: str(root / im['file_name']) for im in ann['images']}
+    faces = [(files[a['image_id']], np.array(a['bbox'], np.float32) + [0, 0, *a['bbox'][:2]])
+             for a in ann['annotations']]
+    x, runner = network_input(model, faces), ONNXLandmarkRunner(out)
+    for b in (1, 4):
+        with torch.no_grad():
+            ref_l, ref_s = model.head.forward_with_scores(model.extract_feat(x[:b]))
+        lm, sc = runner.run(x[:b].numpy())
+        assert lm.shape == (b, 98, 2)
+        assert np.abs(lm - ref_l.numpy()).max() < 1e-3
+        assert np.abs(sc - ref_s.numpy()).max() < 1e-5
