@@ -1,5 +1,9 @@
 """``MMPoseInferencer`` with ADNet configs: caller boxes, offline face detectors, strict weights.
 
+Importing this module installs the support (:func:`install_inferencer_support`); ADNet configs
+list it in ``custom_imports``, so ``MMPoseInferencer(pose2d=CONFIG, ...)`` gets it when it
+loads the config.
+
 What mmpose 1.3.2's ``Pose2DInferencer`` (built by ``MMPoseInferencer(pose2d=...)``) does and
 what :func:`install_inferencer_support` changes for configs whose head is ``ADNetHead`` (other
 models keep mmpose's behaviour unchanged):
@@ -128,3 +132,6 @@ def install_inferencer_support() -> None:
         method = getattr(cls, name)
         if not getattr(method, 'adnet_wrapped', False):
             setattr(cls, name, _adnet_only(method)(adnet))
+
+
+install_inferencer_support()

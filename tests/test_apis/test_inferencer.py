@@ -12,7 +12,7 @@ from mmdet.structures import DetDataSample
 from mmpose.apis import MMPoseInferencer, inference_topdown
 from mmpose.apis.inferencers.utils import default_det_models
 
-import adnet_mmpose.apis  # noqa: F401  (installs the inferencer support)
+import adnet_mmpose.apis.inferencer_utils  # noqa: F401  (as the configs' custom_imports)
 from tests.small_model import SMALL_CONFIG, afw_faces, small_checkpoint, small_model
 
 FACE_DET = default_det_models['face']['model']   # MMPose's YOLOX-s face detector config
