@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
@@ -86,3 +87,13 @@ model = dict(backbone=dict(num_keypoints=98),
 test_dataloader = dict(dataset=dict(type='WFLWDataset', metainfo=metainfo))
 ''')
     return str(path), save_checkpoint(_cache() / 'small_wflw.pth', config=str(path))
+
+
+@pytest.fixture(scope='module')
+def single_thread():
+    """Module fixture: one torch thread. These tests run many tiny forward passes; on a shared
+    2-core machine two threads mostly wait for each other (measured: up to 10× slower)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -14,8 +14,12 @@ from mmpose.apis.inferencers.utils import default_det_models
 
 import adnet_mmpose.apis.inferencer_utils  # noqa: F401  (as the configs' custom_imports)
 from tests.small_model import SMALL_CONFIG, afw_faces, small_checkpoint, small_model
+from tests.small_model import single_thread  # noqa: F401  (fixture)
 
 FACE_DET = default_det_models['face']['model']   # MMPose's YOLOX-s face detector config
+
+pytestmark = pytest.mark.usefixtures('single_thread')
+
 
 @pytest.fixture(scope='module')
 def ckpt():

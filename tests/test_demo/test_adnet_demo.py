@@ -14,10 +14,13 @@ from adnet_mmpose.apis.wflw_to_300w import WFLW_TO_300W
 from tests.conftest import REPO
 from tests.small_model import (SMALL_CONFIG, afw_faces, small_checkpoint, small_model,
                                small_onnx, small_wflw)
+from tests.small_model import single_thread  # noqa: F401  (fixture)
 
 spec = importlib.util.spec_from_file_location('adnet_demo', REPO / 'demo/adnet_demo.py')
 demo = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(demo)
+
+pytestmark = pytest.mark.usefixtures('single_thread')
 
 
 @pytest.fixture(scope='module')

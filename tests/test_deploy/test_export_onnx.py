@@ -20,6 +20,9 @@ from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
 from tests.conftest import REPO, shared_path
 from tests.small_model import (SMALL_CONFIG, afw_faces, save_checkpoint, small_checkpoint,
                                small_model, small_onnx, small_wflw)
+from tests.small_model import single_thread  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures('single_thread')
 
 
 def _tool():
