@@ -20,7 +20,20 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from mmengine.structures import InstanceData
+from mmpose.apis import inference_topdown
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.structures import PoseDataSample
 from tqdm import tqdm
+
+from adnet_mmpose.apis import init_adnet
+from adnet_mmpose.apis.face_detector import FaceDetector
+from adnet_mmpose.apis.face_visualizer import FaceLandmarkVisualizer, visual_meta
+from adnet_mmpose.apis.wflw_to_300w import wflw_to_300w
+from adnet_mmpose.deploy.crop import check_boxes
+from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner, read_image
+from adnet_mmpose.utils.boundary import load_boundaries
+from adnet_mmpose.utils.checkpoint import trust_checkpoints
 
 REPO = Path(__file__).resolve().parents[1]
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'}
@@ -54,8 +67,6 @@ class TorchLandmarks:
     """The PyTorch model (MMPose's ``inference_topdown``) on an image and boxes."""
 
     def __init__(self, args):
-        from adnet_mmpose.apis import init_adnet
-        from adnet_mmpose.utils.boundary import load_boundaries
         if not args.config or not args.checkpoint:
             raise ValueError('the pytorch backend needs --config and --checkpoint')
         self.model = init_adnet(args.config, args.checkpoint, device=args.device)
@@ -65,7 +76,6 @@ class TorchLandmarks:
                                           head.num_keypoints)
 
     def __call__(self, img, boxes):
-        from mmpose.apis import inference_topdown
         samples = inference_topdown(self.model, img, boxes[:, :4])
         return (np.concatenate([s.pred_instances.keypoints for s in samples]),
                 np.concatenate([s.pred_instances.keypoint_scores for s in samples]))
@@ -75,8 +85,6 @@ class OnnxLandmarks:
     """An exported model on ONNX Runtime (:class:`ONNXLandmarkRunner`)."""
 
     def __init__(self, args):
-        from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
-        from adnet_mmpose.utils.boundary import load_boundaries
         if not args.onnx:
             raise ValueError('the onnxruntime backend needs --onnx MODEL.onnx '
                              '(export one with tools/deploy/export_onnx.py)')
@@ -97,15 +105,11 @@ class Demo:
     """Boxes → landmarks → drawing and JSON records, frame by frame."""
 
     def __init__(self, args):
-        from adnet_mmpose.apis.face_visualizer import FaceLandmarkVisualizer, visual_meta
         self.args = args
         self.predict = OnnxLandmarks(args) if args.backend == 'onnxruntime' else \
             TorchLandmarks(args)
         meta, boundaries = self.predict.meta, self.predict.boundaries
         if args.wflw_to_68:
-            from mmpose.datasets.datasets.utils import parse_pose_metainfo
-
-            from adnet_mmpose.utils.boundary import load_boundaries
             if meta['num_keypoints'] != 98:
                 raise ValueError(f'--wflw-to-68 needs a 98-landmark WFLW model, this one has '
                                  f"{meta['num_keypoints']} landmarks")
@@ -126,7 +130,6 @@ class Demo:
             if args.det_checkpoint:
                 raise ValueError('--det-checkpoint needs --det-config')
             return None
-        from adnet_mmpose.apis.face_detector import FaceDetector
         return FaceDetector(args.det_config, args.det_checkpoint, device=args.device,
                             score_thr=args.det_score_thr)
 
@@ -153,11 +156,6 @@ class Demo:
 
     def faces(self, img, source: str):
         """Landmarks of one BGR frame → (face records, RGB picture)."""
-        from mmengine.structures import InstanceData
-        from mmpose.structures import PoseDataSample
-
-        from adnet_mmpose.apis.wflw_to_300w import wflw_to_300w
-        from adnet_mmpose.deploy.crop import check_boxes
         h, w = img.shape[:2]
         given = self.boxes.get(source, self.boxes.get(osp.basename(source)))
         if given is not None:
@@ -168,11 +166,11 @@ class Demo:
             boxes = check_boxes([0, 0, w, h], (h, w), source)
         if len(boxes):
             kpts, scores = self.predict(img, boxes)
-        else:
-            kpts, scores = np.zeros((0, self.vis.dataset_meta['num_keypoints'], 2)), \
-                np.zeros((0, self.vis.dataset_meta['num_keypoints']))
-        if self.args.wflw_to_68 and len(boxes):
-            kpts, scores = wflw_to_300w(kpts, scores)
+            if self.args.wflw_to_68:
+                kpts, scores = wflw_to_300w(kpts, scores)
+        else:   # the detector found no face
+            k = self.vis.dataset_meta['num_keypoints']
+            kpts, scores = np.zeros((0, k, 2)), np.zeros((0, k))
         sample = PoseDataSample(pred_instances=InstanceData(
             keypoints=kpts, keypoint_scores=scores, keypoints_visible=scores,
             bboxes=boxes[:, :4], bbox_scores=boxes[:, 4]))
@@ -185,7 +183,6 @@ class Demo:
         return records, drawn
 
     def image(self, path: str) -> dict:
-        from adnet_mmpose.deploy.ort_runner import read_image
         img = read_image(path)
         faces, drawn = self.faces(img, path)
         out = self.out_name(path, '.jpg')
@@ -271,7 +268,6 @@ def run(demo: Demo, inputs):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from adnet_mmpose.utils.checkpoint import trust_checkpoints
     trust_checkpoints()
     try:
         demo = Demo(args)
@@ -283,7 +279,7 @@ def main(argv=None) -> int:
                  onnx=args.onnx, layout='300w (from wflw)' if args.wflw_to_68 else
                  demo.predict.meta.get('dataset_name'))
     out = demo.out / 'predictions.json'
-    out.write_text(json.dumps(dict(model=model, results=results, errors=errors), indent=1))
+    out.write_text(json.dumps(dict(model=model, results=results, errors=errors)))
     print(f'{len(results)} input(s) processed, {len(errors)} failed; '
           f'pictures in {demo.out / "vis"}, landmarks in {out}')
     return 1 if errors else 0
