@@ -47,6 +47,8 @@ def parse_args(argv=None):
     p.add_argument('--checkpoint', help='its local checkpoint (pytorch backend)')
     p.add_argument('--backend', choices=['pytorch', 'onnxruntime'], default='pytorch')
     p.add_argument('--onnx', help='model from tools/deploy/export_onnx.py (onnxruntime backend)')
+    p.add_argument('--no-flip-test', action='store_true',
+                   help="pytorch backend: skip the config's flip test, as the ONNX graph does")
     p.add_argument('--out-dir', default='work_dirs/demo', help='pictures, videos, JSON go here')
     p.add_argument('--bboxes', help='JSON of face boxes per image (see above)')
     p.add_argument('--det-config', help='mmdet face detector config')
@@ -69,7 +71,8 @@ class TorchLandmarks:
     def __init__(self, args):
         if not args.config or not args.checkpoint:
             raise ValueError('the pytorch backend needs --config and --checkpoint')
-        self.model = init_adnet(args.config, args.checkpoint, device=args.device)
+        self.model = init_adnet(args.config, args.checkpoint, device=args.device,
+                                flip_test=False if args.no_flip_test else None)
         head = self.model.cfg.model.head
         self.meta = self.model.dataset_meta
         self.boundaries = load_boundaries(head.get('metainfo') or head.get('boundaries'),
