@@ -40,7 +40,7 @@ def _amp(cfg, device):
     if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
         raise SystemExit(f'--amp works with OptimWrapper configs, not {wrapper}')
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    if torch.cuda.is_bf16_supported():
+    if torch.cuda.is_bf16_supported(including_emulation=False):
         cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
     else:
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

@@ -32,6 +32,12 @@ custom_hooks = [
     dict(type='WeightsOnlyCheckpointHook'),
 ]
 
+# GPU speed switches (issue #10): cuDNN autotuning for the fixed 256×256 input is on; MMEngine's
+# `compile = True` compiles train_step; `tools/train.py --amp` trains in bf16 (the official code
+# gained nothing from bf16 or channels_last: dict(type='ChannelsLastHook') in custom_hooks).
+env_cfg = dict(cudnn_benchmark=True)
+compile = False
+
 # codec, model
 codec = dict(type='ADNetLabel', input_size=input_size, heatmap_size=(64, 64), sigma=1.5,
              metainfo=metainfo)

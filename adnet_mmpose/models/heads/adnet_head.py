@@ -110,8 +110,8 @@ class ADNetHead(BaseHead):
 
     def to_pixels(self, coords: Tensor) -> Tensor:
         """Normalised (…, 2) coordinates → input-crop pixels."""
-        size = coords.new_tensor(self.input_size)
-        return coords * (size / 2) + (size - 1) / 2
+        (w, h), (x, y) = self.input_size, coords.unbind(-1)
+        return torch.stack([x * (w / 2) + (w - 1) / 2, y * (h / 2) + (h - 1) / 2], -1)
 
     def forward_with_scores(self, feats: Tuple[Tensor, ...]) -> Tuple[Tensor, Tensor]:
         """Final-stack landmarks (B, K, 2) in input-crop pixels and scores (B, K)."""
