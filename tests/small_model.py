@@ -60,6 +60,21 @@ def small_onnx() -> str:
                        route='torch')
 
 
+@functools.lru_cache(maxsize=None)
+def face_detector_checkpoint() -> str:
+    """Weights for MMPose's default face detector config (YOLOX-s), cached: random, with the
+    objectness convolutions set to 0·x − 100, so the detector runs offline and finds no face."""
+    from mmdet.apis import init_detector
+    from mmpose.apis.inferencers.utils import default_det_models
+    torch.manual_seed(0)
+    state = init_detector(default_det_models['face']['model'], None, device='cpu').state_dict()
+    for name in state:
+        if 'conv_obj' in name:
+            state[name].fill_(-100. if name.endswith('bias') else 0.)
+    torch.save({'state_dict': state}, _cache() / 'face_det.pth')
+    return str(_cache() / 'face_det.pth')
+
+
 def afw_faces(n: int):
     """``n`` real faces of the afw68 val split: [(image path, (4,) float32 xyxy box)]."""
     root = shared_path('fixtures', 'afw68')

@@ -39,10 +39,16 @@ class FaceDetector:
         self.score_thr, self.nms_thr, self.cat_ids = score_thr, nms_thr, tuple(cat_ids)
 
     def __call__(self, img: np.ndarray) -> np.ndarray:
-        """(N, 5) ``x1, y1, x2, y2, score`` face boxes of a BGR image, best first."""
+        """(N, 5) ``x1, y1, x2, y2, score`` face boxes of a BGR image, best first, clipped to
+        the image (boxes that are not finite or empty there are dropped)."""
         from mmdet.apis import inference_detector
         from mmpose.evaluation.functional import nms
         pred = inference_detector(self.model, img).pred_instances.cpu().numpy()
-        keep = np.isin(pred.labels, self.cat_ids) & (pred.scores > self.score_thr)
-        boxes = np.concatenate([pred.bboxes, pred.scores[:, None]], 1)[keep].astype(np.float32)
+        h, w = img.shape[:2]
+        boxes = np.concatenate([pred.bboxes, pred.scores[:, None]], 1).astype(np.float32)
+        boxes = boxes[np.isin(pred.labels, self.cat_ids) & (pred.scores > self.score_thr)
+                      & np.isfinite(boxes).all(1)]
+        boxes[:, 0:4:2] = boxes[:, 0:4:2].clip(0, w)
+        boxes[:, 1:4:2] = boxes[:, 1:4:2].clip(0, h)
+        boxes = boxes[(boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])]
         return boxes[nms(boxes, self.nms_thr)] if len(boxes) else boxes.reshape(0, 5)

@@ -13,7 +13,8 @@ from mmpose.apis import MMPoseInferencer, inference_topdown
 from mmpose.apis.inferencers.utils import default_det_models
 
 import adnet_mmpose.apis.inferencer_utils  # noqa: F401  (as the configs' custom_imports)
-from tests.small_model import SMALL_CONFIG, afw_faces, small_checkpoint, small_model
+from tests.small_model import (SMALL_CONFIG, afw_faces, face_detector_checkpoint,
+                               small_checkpoint, small_model)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
 
 FACE_DET = default_det_models['face']['model']   # MMPose's YOLOX-s face detector config
@@ -122,15 +123,12 @@ def test_default_face_detector_never_downloads(ckpt, monkeypatch):
                          det_model=FACE_DET, det_weights=str(ckpt) + '.missing')
 
 
-def test_face_detector_with_local_weights(ckpt, model, tmp_path):
-    from mmdet.apis import init_detector
-    det = init_detector(FACE_DET, None, device='cpu')
-    torch.save({'state_dict': det.state_dict()}, tmp_path / 'face_det.pth')
+def test_face_detector_with_local_weights(ckpt, model):
+    det_weights = face_detector_checkpoint()
     inf = MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
-                           det_model=FACE_DET, det_weights=str(tmp_path / 'face_det.pth'))
-    detector = inf.inferencer.detector
-    name, weight = next(iter(det.state_dict().items()))
-    torch.testing.assert_close(detector.model.state_dict()[name], weight)   # local weights
+                           det_model=FACE_DET, det_weights=det_weights)
+    name, weight = next(iter(torch.load(det_weights)['state_dict'].items()))
+    torch.testing.assert_close(inf.inferencer.detector.model.state_dict()[name], weight)
     assert inf.inferencer.det_cat_ids == (0, )
     path, box = afw_faces(1)[0]
 

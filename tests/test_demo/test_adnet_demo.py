@@ -12,8 +12,8 @@ from mmpose.apis.inferencers.utils import default_det_models
 from adnet_mmpose.apis import init_adnet
 from adnet_mmpose.apis.wflw_to_300w import WFLW_TO_300W
 from tests.conftest import REPO
-from tests.small_model import (SMALL_CONFIG, afw_faces, small_checkpoint, small_model,
-                               small_onnx, small_wflw)
+from tests.small_model import (SMALL_CONFIG, afw_faces, face_detector_checkpoint,
+                               small_checkpoint, small_model, small_onnx, small_wflw)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
 
 spec = importlib.util.spec_from_file_location('adnet_demo', REPO / 'demo/adnet_demo.py')
@@ -89,6 +89,16 @@ def test_bad_model_or_detector_stops_with_message(ckpt, tmp_path, capsys):
     assert run(tmp_path, img, '--config', SMALL_CONFIG, '--checkpoint', ckpt,
                '--wflw-to-68')[0] == 2
     assert 'needs a 98-landmark WFLW model' in capsys.readouterr().err
+
+
+def test_face_detector(ckpt, tmp_path):
+    """The detector runs on every image; boxes come from it (random weights: no face)."""
+    path = afw_faces(1)[0][0]
+    code, pred = run(tmp_path, path, '--config', SMALL_CONFIG, '--checkpoint', ckpt,
+                     '--det-config', default_det_models['face']['model'],
+                     '--det-checkpoint', face_detector_checkpoint())
+    assert code == 0 and pred['results'][0]['faces'] == []
+    assert cv2.imread(pred['results'][0]['visualization']).shape == cv2.imread(path).shape
 
 
 def test_video_on_onnxruntime(tmp_path):
