@@ -26,7 +26,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.structures import PoseDataSample
 from tqdm import tqdm
 
-from adnet_mmpose.apis import init_adnet
+from adnet_mmpose.apis.model_loading import head_boundaries, init_adnet
 from adnet_mmpose.apis.face_detector import FaceDetector
 from adnet_mmpose.apis.face_visualizer import FaceLandmarkVisualizer, visual_meta
 from adnet_mmpose.apis.wflw_to_300w import wflw_to_300w
@@ -73,10 +73,8 @@ class TorchLandmarks:
             raise ValueError('the pytorch backend needs --config and --checkpoint')
         self.model = init_adnet(args.config, args.checkpoint, device=args.device,
                                 flip_test=False if args.no_flip_test else None)
-        head = self.model.cfg.model.head
         self.meta = self.model.dataset_meta
-        self.boundaries = load_boundaries(head.get('metainfo') or head.get('boundaries'),
-                                          head.num_keypoints)
+        self.boundaries = head_boundaries(self.model.cfg)
 
     def __call__(self, img, boxes):
         samples = inference_topdown(self.model, img, boxes[:, :4])

@@ -39,9 +39,8 @@ from mmpose.apis.inferencers.utils import default_det_models
 from mmpose.registry import DATASETS
 
 from adnet_mmpose.deploy.crop import check_boxes
-from adnet_mmpose.utils.boundary import load_boundaries
 from adnet_mmpose.utils.checkpoint import trust_checkpoints
-from .model_loading import check_checkpoint, dataset_meta_of, is_adnet_config
+from .model_loading import check_checkpoint, dataset_meta_of, head_boundaries, is_adnet_config
 from .face_visualizer import visual_meta
 from .offline_weights import local_weights
 
@@ -75,9 +74,7 @@ def _load_weights_to_model(self, original, model, checkpoint, cfg):
     if checkpoint is not None:
         check_checkpoint(model, checkpoint, source='pose2d_weights', config='the pose2d config')
     original(self, model, checkpoint, cfg)
-    head = cfg.model.head
-    groups = load_boundaries(head.get('metainfo') or head.get('boundaries'), head.num_keypoints)
-    model.dataset_meta = visual_meta(dataset_meta_of(cfg, checkpoint), groups)
+    model.dataset_meta = visual_meta(dataset_meta_of(cfg, checkpoint), head_boundaries(cfg))
 
 
 def _init_detector(self, original, det_model=None, det_weights=None, det_cat_ids=None,

@@ -4,12 +4,13 @@ mmengine loads checkpoints with ``strict=False``: a checkpoint of another layout
 WFLW-98 checkpoint with a 300W-68 config) only logs a warning and leaves random weights.
 Every inference entry point of this package goes through :func:`check_checkpoint` instead.
 """
-from typing import Optional, Union
+from typing import List, Optional, Union
 
 import torch
 from mmengine.config import Config
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
+from adnet_mmpose.utils.boundary import Boundary, load_boundaries
 from adnet_mmpose.utils.checkpoint import trust_checkpoints
 from .offline_weights import local_weights
 
@@ -18,6 +19,12 @@ def is_adnet_config(cfg: Config) -> bool:
     """True when the config's model has an ``ADNetHead``."""
     head = cfg.get('model', {}).get('head') or {}
     return head.get('type') in ('ADNetHead', 'mmpose.ADNetHead')
+
+
+def head_boundaries(cfg: Config) -> List[Boundary]:
+    """Boundary groups of the config's ``ADNetHead`` (its ``metainfo`` or ``boundaries``)."""
+    head = cfg.model.head
+    return load_boundaries(head.get('metainfo') or head.get('boundaries'), head.num_keypoints)
 
 
 def check_checkpoint(model: torch.nn.Module, checkpoint: dict, source: str = 'checkpoint',

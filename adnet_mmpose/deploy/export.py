@@ -19,8 +19,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from adnet_mmpose.apis.model_loading import init_adnet
-from adnet_mmpose.utils.boundary import load_boundaries
+from adnet_mmpose.apis.model_loading import head_boundaries, init_adnet
 from .contract import INPUT_NAME, METADATA_KEY, OPSET, OUTPUT_NAMES
 
 DEPLOY_CFG = str(Path(__file__).resolve().parents[2]
@@ -37,14 +36,13 @@ def deploy_info(model: torch.nn.Module) -> dict:
     dp = cfg.model.data_preprocessor
     padding = next((t.get('padding', 1.25) for t in cfg.test_dataloader.dataset.pipeline
                     if t['type'] == 'GetBBoxCenterScale'), 1.25)
-    groups = load_boundaries(head.get('metainfo') or head.get('boundaries'), head.num_keypoints)
     meta = model.dataset_meta
     return dict(input_size=list(model.head.input_size), mean=list(dp.mean), std=list(dp.std),
                 bgr_to_rgb=bool(dp.get('bgr_to_rgb', False)), padding=float(padding),
                 dataset_name=meta.get('dataset_name'), num_keypoints=head.num_keypoints,
                 keypoint_colors=_plain(meta.get('keypoint_colors')),
                 boundaries=[dict(name=g.name, indices=list(g.indices), closed=g.closed)
-                            for g in groups])
+                            for g in head_boundaries(cfg)])
 
 
 class _Contract(torch.nn.Module):
