@@ -2,7 +2,13 @@
 # trained on the real 300-W faces bundled in ../shared/fixtures (AFW train split + HELEN
 # train, 1,170 faces) and validated on the AFW val split (37 faces, 68 points).
 _base_ = ['mmpose::_base_/default_runtime.py']
-custom_imports = dict(imports=['adnet_mmpose'], allow_failed_imports=False)
+# adnet_mmpose registers the components; inferencer_utils makes MMPoseInferencer honour
+# bboxes= and never download a detector for these configs
+custom_imports = dict(imports=['adnet_mmpose', 'adnet_mmpose.apis.inferencer_utils'],
+                      allow_failed_imports=False)
+# mmpose's PoseLocalVisualizer fails under numpy >= 2.4; this subclass also draws the boundaries
+visualizer = dict(type='FaceLandmarkVisualizer', vis_backends=[dict(type='LocalVisBackend')],
+                  name='visualizer')
 
 dataset_name = '300w'
 dataset_type = 'Face300WDataset'

@@ -1,7 +1,13 @@
 # ADNet, WFLW-98, the paper recipe (spec §5): 4-stack hourglass, 256 channels, 256×256 input,
 # Adam 1e-3 (no weight decay), MultiStepLR [200, 350, 450], 500 epochs, total batch 32, EMA.
 _base_ = ['mmpose::_base_/default_runtime.py']
-custom_imports = dict(imports=['adnet_mmpose'], allow_failed_imports=False)
+# adnet_mmpose registers the components; inferencer_utils makes MMPoseInferencer honour
+# bboxes= and never download a detector for these configs
+custom_imports = dict(imports=['adnet_mmpose', 'adnet_mmpose.apis.inferencer_utils'],
+                      allow_failed_imports=False)
+# mmpose's PoseLocalVisualizer fails under numpy >= 2.4; this subclass also draws the boundaries
+visualizer = dict(type='FaceLandmarkVisualizer', vis_backends=[dict(type='LocalVisBackend')],
+                  name='visualizer')
 
 dataset_name = 'wflw'
 dataset_type = 'WFLWDataset'
