@@ -11,16 +11,9 @@ from mmengine.structures import InstanceData
 import adnet_mmpose  # noqa: F401  (registers the metric)
 from adnet_mmpose.evaluation.metrics import FaceAlignmentMetric
 from mmpose.registry import METRICS
+from tests.conftest import shared_path as shared
 
-SHARED = Path(__file__).resolve().parents[2] / '..' / 'shared'
 NORM_NAMES = {'default': None, 'pupil': 'inter_pupil', 'ocular': 'inter_ocular'}
-
-
-def shared(*parts) -> Path:
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f'{path} is absent (shared/ must sit beside the repo)')
-    return path
 
 
 @pytest.fixture(scope='module')

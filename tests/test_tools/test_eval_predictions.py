@@ -9,16 +9,9 @@ import numpy as np
 import pytest
 
 from adnet_mmpose.evaluation.metrics import FaceAlignmentMetric
+from tests.conftest import shared_path as shared
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / '..' / 'shared'
-
-
-def shared(*parts) -> Path:
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f'{path} is absent (shared/ must sit beside the repo)')
-    return path
 
 
 @pytest.fixture(scope='module')
