@@ -1,7 +1,6 @@
 """FaceAlignmentMetric: parity, subsets (raw_ann_info and ann_file), dumps/plots, errors, and the
 real mmpose data path (dataset -> pipeline -> PoseDataSample -> Evaluator) on the fixtures."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
