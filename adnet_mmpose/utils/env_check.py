@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 PINNED = {'torch': '2.13.0', 'mmengine': '0.10.7', 'mmcv': '2.1.0', 'mmpose': '1.3.2'}
-FIX = "re-create the environment with 'make install' (or see README, 'Installing into an existing environment')"
+FIX = "re-create the environment with 'make install' (or see the README, 'Installing into an existing OpenMMLab environment')"
 
 
 def _version(name):
