@@ -20,6 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 from mmengine.structures import InstanceData
 from mmpose.apis import inference_topdown
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
@@ -30,7 +31,9 @@ from adnet_mmpose.apis.model_loading import head_boundaries, init_adnet
 from adnet_mmpose.apis.face_detector import FaceDetector
 from adnet_mmpose.apis.face_visualizer import FaceLandmarkVisualizer, visual_meta
 from adnet_mmpose.apis.wflw_to_300w import wflw_to_300w
-from adnet_mmpose.deploy.crop import check_boxes
+from adnet_mmpose.apis.fast_inference import FastLandmarkModel
+from adnet_mmpose.deploy.crop import check_boxes, crop_faces, normalise, to_image
+from adnet_mmpose.deploy.export import deploy_info
 from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner, read_image
 from adnet_mmpose.utils.boundary import load_boundaries
 from adnet_mmpose.utils.checkpoint import trust_checkpoints
@@ -59,6 +62,14 @@ def parse_args(argv=None):
     p.add_argument('--kpt-thr', type=float, default=0.0, help='draw landmarks scoring above')
     p.add_argument('--radius', type=int, default=2)
     p.add_argument('--thickness', type=int, default=1)
+    p.add_argument('--fast', choices=['eager', 'compile', 'cuda_graph'],
+                   help='pytorch backend: run the network under torch.compile or CUDA graphs '
+                   '(CUDA only) for fixed batch sizes (no flip test, like the ONNX graph); '
+                   'eager runs the same crop path uncompiled')
+    p.add_argument('--fast-batch', type=int, nargs='+', default=[1],
+                   help='batch sizes to compile / capture (more faces are split, fewer padded)')
+    p.add_argument('--fast-dtype', choices=['fp32', 'bf16'], default='fp32',
+                   help='bf16 needs a GPU with native bf16')
     p.add_argument('--device', default='cpu')
     p.add_argument('--show', action='store_true', help='also show the frames in a window')
     p.add_argument('--max-frames', type=int, help='stop a video / webcam after this many frames')
@@ -80,6 +91,24 @@ class TorchLandmarks:
         samples = inference_topdown(self.model, img, boxes[:, :4])
         return (np.concatenate([s.pred_instances.keypoints for s in samples]),
                 np.concatenate([s.pred_instances.keypoint_scores for s in samples]))
+
+
+class FastTorchLandmarks(TorchLandmarks):
+    """The PyTorch network under :class:`FastLandmarkModel` (torch.compile or CUDA graphs):
+    box → crop → network → landmarks, the same path as :class:`OnnxLandmarks`."""
+
+    def __init__(self, args):
+        super().__init__(args)
+        self.info = deploy_info(self.model)
+        self.fast = FastLandmarkModel(self.model, mode=args.fast, batch_size=args.fast_batch,
+                                      dtype=args.fast_dtype)
+
+    def __call__(self, img, boxes):
+        size = self.info['input_size']
+        crops, center, scale = crop_faces(img, boxes, size, self.info['padding'])
+        x = normalise(crops, self.info['mean'], self.info['std'], self.info['bgr_to_rgb'])
+        landmarks, scores = self.fast(torch.from_numpy(x).to(self.fast.device))
+        return (to_image(landmarks.cpu().numpy(), center, scale, size), scores.cpu().numpy())
 
 
 class OnnxLandmarks:
@@ -107,8 +136,8 @@ class Demo:
 
     def __init__(self, args):
         self.args = args
-        self.predict = OnnxLandmarks(args) if args.backend == 'onnxruntime' else \
-            TorchLandmarks(args)
+        self.predict = (OnnxLandmarks(args) if args.backend == 'onnxruntime' else
+                        FastTorchLandmarks(args) if args.fast else TorchLandmarks(args))
         meta, boundaries = self.predict.meta, self.predict.boundaries
         if args.wflw_to_68:
             if meta['num_keypoints'] != 98:

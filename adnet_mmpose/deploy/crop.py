@@ -89,6 +89,14 @@ def crop_faces(img: np.ndarray, boxes: np.ndarray, input_size: Sequence[int],
     return crops, center, scale
 
 
+def normalise(crops: np.ndarray, mean, std, bgr_to_rgb: bool) -> np.ndarray:
+    """(N, H, W, 3) uint8 BGR crops → (N, 3, H, W) float32 network input, as the model's data
+    preprocessor computes it."""
+    x = crops[..., ::-1] if bgr_to_rgb else crops
+    x = (x.astype(np.float32) - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
 def to_image(landmarks: np.ndarray, center: np.ndarray, scale: np.ndarray,
              input_size: Sequence[int]) -> np.ndarray:
     """Input-crop pixels (N, K, 2) → image pixels (N, K, 2) (MMPose's top-down rule)."""

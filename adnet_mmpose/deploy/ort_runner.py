@@ -11,7 +11,7 @@ import numpy as np
 import onnxruntime as ort
 
 from .contract import INPUT_NAME, METADATA_KEY, OUTPUT_NAMES
-from .crop import check_boxes, crop_faces, to_image
+from .crop import check_boxes, crop_faces, normalise, to_image
 
 
 def read_image(path: str) -> np.ndarray:
@@ -60,9 +60,7 @@ class ONNXLandmarkRunner:
 
     def normalise(self, crops: np.ndarray) -> np.ndarray:
         """(N, H, W, 3) uint8 BGR crops → (N, 3, H, W) float32 network input."""
-        x = crops[..., ::-1] if self.info['bgr_to_rgb'] else crops
-        x = (x.astype(np.float32) - self.mean) / self.std
-        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+        return normalise(crops, self.mean, self.std, self.info['bgr_to_rgb'])
 
     def run(self, inputs: np.ndarray):
         """Network only: (B, 3, H, W) normalised input → landmarks (B, K, 2) in input-crop

@@ -131,3 +131,27 @@ def test_wflw_to_68(tmp_path):
     ref = reference(init_adnet(config, ckpt), path, [0, 0, w, h])
     np.testing.assert_allclose(face['landmarks'], ref.keypoints[0][WFLW_TO_300W], atol=1e-3)
     np.testing.assert_allclose(face['scores'], ref.keypoint_scores[0][WFLW_TO_300W], atol=1e-4)
+
+
+def test_fast_path_equals_inference_topdown_without_flip(ckpt, tmp_path):
+    """--fast: box → crop → FastLandmarkModel → image, equal to MMPose's pipeline (no flip)."""
+    (p1, b1), = afw_faces(1)
+    (tmp_path / 'boxes.json').write_text(json.dumps({p1.rsplit('/', 1)[1]: [b1.tolist()]}))
+    code, pred = run(tmp_path, p1, '--config', SMALL_CONFIG, '--checkpoint', ckpt,
+                     '--bboxes', tmp_path / 'boxes.json', '--fast', 'eager', '--fast-batch', 2)
+    assert code == 0 and pred['errors'] == []
+    ref = reference(small_model(flip_test=False), p1, b1)
+    (face, ) = pred['results'][0]['faces']
+    np.testing.assert_allclose(face['landmarks'], ref.keypoints[0], atol=1e-3)
+    np.testing.assert_allclose(face['scores'], ref.keypoint_scores[0], atol=1e-4)
+
+
+def test_fast_cuda_only_options_on_cpu_are_clear_errors(ckpt, tmp_path, capsys):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip('this machine has CUDA')
+    (p1, _), = afw_faces(1)
+    for option in (['--fast', 'cuda_graph'], ['--fast', 'eager', '--fast-dtype', 'bf16']):
+        code, _ = run(tmp_path, p1, '--config', SMALL_CONFIG, '--checkpoint', ckpt, *option)
+        err = capsys.readouterr().err
+        assert code == 2 and 'error:' in err and option[-1] in err, err
