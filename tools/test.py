@@ -10,29 +10,22 @@ import sys
 if '--device=cpu' in sys.argv or ['--device', 'cpu'] in map(list, zip(sys.argv, sys.argv[1:])):
     os.environ['CUDA_VISIBLE_DEVICES'] = ''  # hide GPUs before anything initialises CUDA
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from adnet_mmpose.apis import prepare_cfg  # noqa: E402
+from adnet_mmpose.apis import add_runner_args, parse_runner_args, prepare_cfg  # noqa: E402
 
 
 def parse_args():
     p = argparse.ArgumentParser(description='Evaluate a pose model')
     p.add_argument('config', help='test config file')
     p.add_argument('checkpoint', help='checkpoint file')
-    p.add_argument('--work-dir', help='where the evaluation log and metrics go')
     p.add_argument('--dump', help='dump the predictions to a pickle file (.pkl)')
     p.add_argument('--show-dir', help='write images with predicted landmarks to this '
                    'directory (inside the work dir)')
     p.add_argument('--interval', type=int, default=1, help='visualise every N-th image')
-    p.add_argument('--device', help="'cpu', 'cuda' or 'cuda:N' (default: CUDA when available)")
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
-                   help='override config entries, e.g. test_evaluator.thr=0.08')
-    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = p.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_args(p, 'test_evaluator.thr=0.08')
+    return parse_runner_args(p)
 
 
 def main():

@@ -10,16 +10,15 @@ import sys
 if '--device=cpu' in sys.argv or ['--device', 'cpu'] in map(list, zip(sys.argv, sys.argv[1:])):
     os.environ['CUDA_VISIBLE_DEVICES'] = ''  # hide GPUs before anything initialises CUDA
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from adnet_mmpose.apis import prepare_cfg  # noqa: E402
+from adnet_mmpose.apis import add_runner_args, parse_runner_args, prepare_cfg  # noqa: E402
 
 
 def parse_args():
     p = argparse.ArgumentParser(description='Train a pose model')
     p.add_argument('config', help='train config file')
-    p.add_argument('--work-dir', help='logs and checkpoints (default: work_dirs/<config name>)')
     p.add_argument('--resume', nargs='?', const='auto', help='resume from CKPT, or from the '
                    'latest checkpoint in the work dir when no path is given')
     p.add_argument('--amp', action='store_true', help='automatic mixed precision (CUDA only: '
@@ -31,14 +30,8 @@ def parse_args():
                    'training samples the data check finds bad (each is logged)')
     p.add_argument('--skip-data-check', action='store_true', help='do not check the '
                    'annotations and images before training')
-    p.add_argument('--device', help="'cpu', 'cuda' or 'cuda:N' (default: CUDA when available)")
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
-                   help='override config entries, e.g. train_cfg.max_epochs=10')
-    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = p.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_args(p, 'train_cfg.max_epochs=10')
+    return parse_runner_args(p)
 
 
 def main():

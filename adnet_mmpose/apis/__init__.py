@@ -1,4 +1,4 @@
 from .model_loading import check_checkpoint, init_adnet
-from .prepare_cfg import prepare_cfg
+from .prepare_cfg import add_runner_args, parse_runner_args, prepare_cfg
 
-__all__ = ['check_checkpoint', 'init_adnet', 'prepare_cfg']
+__all__ = ['check_checkpoint', 'init_adnet', 'prepare_cfg', 'add_runner_args', 'parse_runner_args']

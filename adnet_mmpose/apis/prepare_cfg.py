@@ -1,10 +1,31 @@
 """Apply the command-line options of ``tools/train.py`` / ``tools/test.py`` to a config."""
+import argparse
+import os
 import os.path as osp
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 from adnet_mmpose.utils.checkpoint import trust_checkpoints
+
+
+def add_runner_args(p: argparse.ArgumentParser, overrides_example: str) -> None:
+    """The options both entry points share and :func:`prepare_cfg` consumes: ``--work-dir``,
+    ``--device``, ``--cfg-options``, ``--launcher``, ``--local-rank``."""
+    p.add_argument('--work-dir', help='logs, checkpoints and metrics (default: '
+                   'work_dirs/<config name>)')
+    p.add_argument('--device', help="'cpu', 'cuda' or 'cuda:N' (default: CUDA when available)")
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help=f'override config entries, e.g. {overrides_example}')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(p: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse, exporting ``LOCAL_RANK`` for the launcher as MMEngine expects."""
+    args = p.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def _device(name):
