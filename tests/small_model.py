@@ -112,3 +112,21 @@ def single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def deterministic_train_cfg(faces_per_file: int) -> Config:
+    """The quick-start config trimmed for training tests: 32 channels, the first
+    ``faces_per_file`` faces of each training file without random augmentation (two runs see
+    identical batches), loading in the main process, no validation or test loop."""
+    shared_path('fixtures', 'afw68')
+    cfg = Config.fromfile(SMALL_CONFIG)
+    pipeline = cfg.val_pipeline[:-1] + [dict(type='GenerateTarget', encoder=cfg.codec),
+                                        dict(type='PackPoseInputs')]
+    cfg.model.backbone.channels = 32
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
+    for ds in cfg.train_dataloader.dataset.datasets:
+        ds.update(indices=faces_per_file, pipeline=pipeline)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.default_hooks.logger.interval = 1
+    return cfg

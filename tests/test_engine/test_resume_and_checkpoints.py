@@ -4,29 +4,16 @@ import copy
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
 
-from tests.conftest import REPO, shared_path
-
-CONFIG = REPO / 'configs/adnet/td-adnet_hg2x64_1xb16-10e_afw68-96x96.py'
+from tests.small_model import deterministic_train_cfg
 
 
 def _cfg(work_dir, max_epochs, resume_from=None):
-    shared_path('fixtures', 'afw68')
-    cfg = Config.fromfile(str(CONFIG))
-    # deterministic samples (no random augmentation) so that two runs see identical batches
-    pipeline = cfg.val_pipeline[:-1] + [dict(type='GenerateTarget', encoder=cfg.codec),
-                                        dict(type='PackPoseInputs')]
-    cfg.model.backbone.channels = 32
-    cfg.train_dataloader.update(batch_size=4, num_workers=0, persistent_workers=False)
-    for ds in cfg.train_dataloader.dataset.datasets:
-        ds.update(indices=6, pipeline=pipeline)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg = deterministic_train_cfg(faces_per_file=6)
+    cfg.train_dataloader.batch_size = 4
     cfg.train_cfg.update(max_epochs=max_epochs, val_interval=100)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
-    cfg.default_hooks.logger.interval = 1
     cfg.env_cfg.dist_cfg = dict(backend='gloo')
     cfg.work_dir = str(work_dir)
     cfg.experiment_name = f'resume_{work_dir.name}_{max_epochs}'

@@ -15,26 +15,19 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO
+from tests.small_model import deterministic_train_cfg
 
 pytestmark = pytest.mark.dist
 
 
 @pytest.fixture(scope='module')
 def config(tmp_path_factory):
-    shared_path('fixtures', 'afw68')
-    cfg = Config.fromfile(str(REPO / 'configs/adnet/td-adnet_hg2x64_1xb16-10e_afw68-96x96.py'))
-    pipeline = cfg.val_pipeline[:-1] + [dict(type='GenerateTarget', encoder=cfg.codec),
-                                        dict(type='PackPoseInputs')]
-    cfg.model.backbone.update(channels=32, norm_eval=True)
-    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
-    cfg.train_dataloader.dataset = dict(cfg.train_dataloader.dataset.datasets[0], indices=8,
-                                        pipeline=pipeline)
+    cfg = deterministic_train_cfg(faces_per_file=8)
+    cfg.model.backbone.norm_eval = True
+    cfg.train_dataloader.dataset = cfg.train_dataloader.dataset.datasets[0]
     cfg.train_cfg.update(max_epochs=1)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.custom_hooks = [dict(type='WeightsOnlyCheckpointHook')]
-    cfg.default_hooks.logger.interval = 1
     cfg.param_scheduler = []
     # SGD: updates proportional to the gradients (Adam's first steps are ≈ lr·sign(g), which
     # turns tiny gradient differences into full-size weight differences)
