@@ -36,7 +36,6 @@ from adnet_mmpose.deploy.crop import check_boxes, crop_faces, normalise, to_imag
 from adnet_mmpose.deploy.export import deploy_info
 from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner, read_image
 from adnet_mmpose.utils.boundary import load_boundaries
-from adnet_mmpose.utils.checkpoint import trust_checkpoints
 
 REPO = Path(__file__).resolve().parents[1]
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'}
@@ -71,6 +70,8 @@ def parse_args(argv=None):
     p.add_argument('--fast-dtype', choices=['fp32', 'bf16'], default='fp32',
                    help='bf16 needs a GPU with native bf16')
     p.add_argument('--device', default='cpu')
+    p.add_argument('--trust-checkpoint', action='store_true', help='load checkpoints that '
+                   'need full unpickling (can run code: only files you trust)')
     p.add_argument('--show', action='store_true', help='also show the frames in a window')
     p.add_argument('--max-frames', type=int, help='stop a video / webcam after this many frames')
     return p.parse_args(argv)
@@ -83,7 +84,8 @@ class TorchLandmarks:
         if not args.config or not args.checkpoint:
             raise ValueError('the pytorch backend needs --config and --checkpoint')
         self.model = init_adnet(args.config, args.checkpoint, device=args.device,
-                                flip_test=False if args.no_flip_test else None)
+                                flip_test=False if args.no_flip_test else None,
+                                trust_checkpoint=args.trust_checkpoint)
         self.meta = self.model.dataset_meta
         self.boundaries = head_boundaries(self.model.cfg)
 
@@ -161,7 +163,8 @@ class Demo:
                 raise ValueError('--det-checkpoint needs --det-config')
             return None
         return FaceDetector(args.det_config, args.det_checkpoint, device=args.device,
-                            score_thr=args.det_score_thr)
+                            score_thr=args.det_score_thr,
+                            trust_checkpoint=args.trust_checkpoint)
 
     @staticmethod
     def _boxes(path):
@@ -298,7 +301,6 @@ def run(demo: Demo, inputs):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    trust_checkpoints()
     try:
         demo = Demo(args)
     except (ValueError, OSError) as e:

@@ -14,6 +14,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from adnet_mmpose.apis import add_runner_args, parse_runner_args, prepare_cfg  # noqa: E402
+from adnet_mmpose.utils.checkpoint import (UntrustedCheckpointError,  # noqa: E402
+                                           checkpoint_loading)
 
 
 def parse_args():
@@ -40,7 +42,12 @@ def main():
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, (list, tuple))
                               else [evaluator]) + [dict(type='DumpResults', out_file_path=args.dump)]
-    Runner.from_cfg(cfg).test()
+    runner = Runner.from_cfg(cfg)
+    with checkpoint_loading(args.trust_checkpoint):
+        try:
+            runner.test()
+        except UntrustedCheckpointError as e:
+            raise SystemExit(f'error: {e}') from None
 
 
 if __name__ == '__main__':

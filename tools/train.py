@@ -14,6 +14,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from adnet_mmpose.apis import add_runner_args, parse_runner_args, prepare_cfg  # noqa: E402
+from adnet_mmpose.utils.checkpoint import (UntrustedCheckpointError,  # noqa: E402
+                                           checkpoint_loading)
 
 
 def parse_args():
@@ -37,7 +39,12 @@ def parse_args():
 def main():
     args = parse_args()
     cfg = prepare_cfg(Config.fromfile(args.config), args, mode='train')
-    Runner.from_cfg(cfg).train()
+    runner = Runner.from_cfg(cfg)
+    with checkpoint_loading(args.trust_checkpoint):
+        try:
+            runner.train()
+        except UntrustedCheckpointError as e:
+            raise SystemExit(f'error: {e}') from None
 
 
 if __name__ == '__main__':

@@ -2,9 +2,9 @@
 from typing import Sequence
 
 import numpy as np
-from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from adnet_mmpose.utils.checkpoint import trust_checkpoints
+from adnet_mmpose.utils.checkpoint import load_checkpoint_file
 from .model_loading import check_checkpoint
 from .offline_weights import local_weights
 
@@ -21,18 +21,19 @@ class FaceDetector:
         nms_thr: IoU threshold of the NMS among the kept boxes.
         cat_ids: the detector's face class ids.
         option: the command-line option or argument that gives ``checkpoint``.
+        trust_checkpoint: load a checkpoint that needs full unpickling (trusted files only).
     """
 
     def __init__(self, config: str, checkpoint: str, device: str = 'cpu',
                  score_thr: float = 0.5, nms_thr: float = 0.3,
-                 cat_ids: Sequence[int] = (0, ), option: str = '--det-checkpoint'):
+                 cat_ids: Sequence[int] = (0, ), option: str = '--det-checkpoint',
+                 trust_checkpoint: bool = False):
         from mmdet.apis import init_detector
-        trust_checkpoints()
         path = local_weights(checkpoint, option,
                              'A face detector needs its weights; without a detector the whole '
                              'image (or given boxes) is used as the face box.')
         self.model = init_detector(config, None, device=device)
-        ckpt = _load_checkpoint(path, map_location='cpu')
+        ckpt = load_checkpoint_file(path, map_location='cpu', trust_checkpoint=trust_checkpoint)
         check_checkpoint(self.model, ckpt, source=f'detector checkpoint {path}',
                          config=f'detector config {config}')
         _load_checkpoint_to_model(self.model, ckpt, strict=True)

@@ -39,7 +39,7 @@ from mmpose.apis.inferencers.utils import default_det_models
 from mmpose.registry import DATASETS
 
 from adnet_mmpose.deploy.crop import check_boxes
-from adnet_mmpose.utils.checkpoint import trust_checkpoints
+from adnet_mmpose.utils.checkpoint import checkpoint_loading
 from .model_loading import check_checkpoint, dataset_meta_of, head_boundaries, is_adnet_config
 from .face_visualizer import visual_meta
 from .offline_weights import local_weights
@@ -64,10 +64,10 @@ def _adnet_only(method):
 
 
 def _init_model(self, original, cfg, weights, device='cpu'):
-    trust_checkpoints()
     if weights is not None:
         weights = local_weights(weights, 'pose2d_weights')
-    return original(self, cfg, weights, device)
+    with checkpoint_loading():
+        return original(self, cfg, weights, device)
 
 
 def _load_weights_to_model(self, original, model, checkpoint, cfg):

@@ -8,10 +8,10 @@ from typing import List, Optional, Union
 
 import torch
 from mmengine.config import Config
-from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from adnet_mmpose.utils.boundary import Boundary, load_boundaries
-from adnet_mmpose.utils.checkpoint import trust_checkpoints
+from adnet_mmpose.utils.checkpoint import load_checkpoint_file
 from .offline_weights import local_weights
 
 
@@ -65,7 +65,8 @@ def dataset_meta_of(cfg: Config, checkpoint: Optional[dict]) -> dict:
 
 
 def init_adnet(config: Union[str, Config], checkpoint: str, device: str = 'cpu',
-               flip_test: Optional[bool] = None) -> torch.nn.Module:
+               flip_test: Optional[bool] = None,
+               trust_checkpoint: bool = False) -> torch.nn.Module:
     """``TopdownPoseEstimator`` from an ADNet config with a checkpoint checked by
     :func:`check_checkpoint`; ``model.cfg`` and ``model.dataset_meta`` are set.
 
@@ -74,18 +75,19 @@ def init_adnet(config: Union[str, Config], checkpoint: str, device: str = 'cpu',
         checkpoint: local checkpoint file (a URL only if already in torch's hub cache).
         device: 'cpu' or 'cuda[:N]'.
         flip_test: overrides ``model.test_cfg.flip_test`` when given.
+        trust_checkpoint: load a checkpoint that needs full unpickling (only for files you
+            trust; see :mod:`adnet_mmpose.utils.checkpoint`).
     """
     from mmpose.registry import MODELS
     from mmpose.utils import register_all_modules
 
     register_all_modules(init_default_scope=True)
-    trust_checkpoints()
     cfg_name = config if isinstance(config, str) else 'the config'
     cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
     if flip_test is not None:
         cfg.model.setdefault('test_cfg', {})['flip_test'] = flip_test
     path = local_weights(checkpoint, 'checkpoint')
-    ckpt = _load_checkpoint(path, map_location='cpu')
+    ckpt = load_checkpoint_file(path, map_location='cpu', trust_checkpoint=trust_checkpoint)
     model = MODELS.build(cfg.model)
     check_checkpoint(model, ckpt, source=f'checkpoint {path}', config=cfg_name)
     _load_checkpoint_to_model(model, ckpt, strict=True)

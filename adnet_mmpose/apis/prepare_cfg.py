@@ -6,12 +6,11 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
-from adnet_mmpose.utils.checkpoint import trust_checkpoints
-
 
 def add_runner_args(p: argparse.ArgumentParser, overrides_example: str) -> None:
     """The options both entry points share and :func:`prepare_cfg` consumes: ``--work-dir``,
-    ``--device``, ``--cfg-options``, ``--launcher``, ``--local-rank``."""
+    ``--device``, ``--cfg-options``, ``--launcher``, ``--local-rank``; and
+    ``--trust-checkpoint`` for :func:`~adnet_mmpose.utils.checkpoint.checkpoint_loading`."""
     p.add_argument('--work-dir', help='logs, checkpoints and metrics (default: '
                    'work_dirs/<config name>)')
     p.add_argument('--device', help="'cpu', 'cuda' or 'cuda:N' (default: CUDA when available)")
@@ -19,6 +18,9 @@ def add_runner_args(p: argparse.ArgumentParser, overrides_example: str) -> None:
                    help=f'override config entries, e.g. {overrides_example}')
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    p.add_argument('--trust-checkpoint', action='store_true', help='load checkpoints that need '
+                   'full unpickling (it can run code: only files you trust); by default only '
+                   'weights-only checkpoints load, as mmengine and mmpose write them')
 
 
 def parse_runner_args(p: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
@@ -98,10 +100,10 @@ def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
     ``args`` has ``config``, ``work_dir``, ``device``, ``launcher``, ``cfg_options`` and, for
     ``mode='train'``, ``resume``, ``amp``, ``no_validate``, ``auto_scale_lr``,
     ``skip_data_check``, ``drop_bad_samples`` (see :mod:`adnet_mmpose.datasets.check`); for
-    ``mode='test'``, ``checkpoint``. Also makes mmengine's own checkpoints loadable under
-    torch >= 2.6 (:func:`trust_checkpoints`). On the CPU the distributed backend is gloo.
+    ``mode='test'``, ``checkpoint``. On the CPU the distributed backend is gloo. Run the
+    Runner under :func:`~adnet_mmpose.utils.checkpoint.checkpoint_loading` so that its
+    ``load_from`` / ``resume`` follow the safe checkpoint rules.
     """
-    trust_checkpoints()
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher

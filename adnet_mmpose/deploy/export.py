@@ -20,6 +20,7 @@ import torch
 from mmengine.config import Config
 
 from adnet_mmpose.apis.model_loading import head_boundaries, init_adnet
+from adnet_mmpose.utils.checkpoint import checkpoint_loading
 from .contract import INPUT_NAME, METADATA_KEY, OPSET, OUTPUT_NAMES
 
 DEPLOY_CFG = str(Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def _via_torch(model, out: str, batch: int) -> None:
 
 
 def _via_mmdeploy(model, config: str, checkpoint: str, out: str, batch: int,
-                  deploy_cfg: str) -> None:
+                  deploy_cfg: str, trust_checkpoint: bool) -> None:
     try:
         from mmdeploy.apis import torch2onnx
         from mmdeploy.utils import load_config
@@ -79,8 +80,9 @@ def _via_mmdeploy(model, config: str, checkpoint: str, out: str, batch: int,
     w, h = model.head.input_size
     rng = np.random.default_rng(0)
     imgs = [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(batch)]
-    torch2onnx(imgs, osp.dirname(out) or '.', osp.basename(out), deploy, config, checkpoint,
-               device='cpu')
+    with checkpoint_loading(trust_checkpoint):   # mmdeploy loads the checkpoint again
+        torch2onnx(imgs, osp.dirname(out) or '.', osp.basename(out), deploy, config, checkpoint,
+                   device='cpu')
 
 
 def embed_metadata(onnx_file: str, info: dict) -> None:
@@ -95,7 +97,8 @@ def embed_metadata(onnx_file: str, info: dict) -> None:
 
 
 def export_onnx(config: Union[str, Config], checkpoint: str, out: str, batch: int = 1,
-                route: str = 'mmdeploy', deploy_cfg: Optional[str] = None) -> str:
+                route: str = 'mmdeploy', deploy_cfg: Optional[str] = None,
+                trust_checkpoint: bool = False) -> str:
     """Export ``config`` + ``checkpoint`` to ``out`` (``.onnx``) and return its path.
 
     Args:
@@ -105,17 +108,19 @@ def export_onnx(config: Union[str, Config], checkpoint: str, out: str, batch: in
         batch: batch size of the example input (the batch axis is dynamic regardless).
         route: ``'mmdeploy'`` or ``'torch'`` (see the module docstring).
         deploy_cfg: mmdeploy deploy config (default ``configs/deploy/...dynamic.py``).
+        trust_checkpoint: load a checkpoint that needs full unpickling (trusted files only).
     """
     if not str(out).endswith('.onnx'):
         raise ValueError(f'output file must end with .onnx, got {out}')
     if route not in ('mmdeploy', 'torch'):
         raise ValueError(f"route must be 'mmdeploy' or 'torch', got {route!r}")
     cfg = Config.fromfile(config) if isinstance(config, str) else config
-    model = init_adnet(cfg, checkpoint, device='cpu')
+    model = init_adnet(cfg, checkpoint, device='cpu', trust_checkpoint=trust_checkpoint)
     out = str(out)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     if route == 'mmdeploy':
-        _via_mmdeploy(model, cfg, checkpoint, out, batch, deploy_cfg or DEPLOY_CFG)
+        _via_mmdeploy(model, cfg, checkpoint, out, batch, deploy_cfg or DEPLOY_CFG,
+                      trust_checkpoint)
     else:
         _via_torch(model, out, batch)
     embed_metadata(out, deploy_info(model))

@@ -1,7 +1,7 @@
 """mmdeploy 1.3.1 support for ADNet; imported through ``custom_imports`` of ``configs/deploy/``.
 
 Importing this module (which the deploy config does in every process that loads it, including
-the worker mmdeploy's ``tools/deploy.py`` spawns) does four things, none of which touches an
+the worker mmdeploy's ``tools/deploy.py`` spawns) does three things, none of which touches an
 installed file:
 
 1. **TorchScript exporter.** mmdeploy calls ``torch.onnx.export`` without ``dynamo=``; since
@@ -14,9 +14,6 @@ installed file:
 3. **Backend model.** mmdeploy's pose ``End2EndModel`` decodes only the first output; the
    ``adnet_end2end`` model type (``codebase_config.model_type``) passes both outputs to the
    head's decoder, so mmdeploy's ONNX Runtime inference returns the scores too.
-4. **Checkpoints.** mmdeploy loads them through mmengine, which torch >= 2.6 refuses for
-   mmengine's own checkpoints; :func:`~adnet_mmpose.utils.checkpoint.trust_checkpoints` as
-   in this package's other entry points.
 """
 import functools
 
@@ -24,7 +21,6 @@ import torch
 from mmdeploy.codebase.mmpose.deploy import pose_detection_model
 from mmdeploy.core import FUNCTION_REWRITER
 
-from adnet_mmpose.utils.checkpoint import trust_checkpoints
 
 
 def use_torchscript_exporter() -> None:
@@ -66,4 +62,3 @@ class ADNetEnd2EndModel(pose_detection_model.End2EndModel):
 getattr(pose_detection_model, '__BACKEND_MODEL').register_module(
     'adnet_end2end', module=ADNetEnd2EndModel, force=True)
 use_torchscript_exporter()
-trust_checkpoints()

@@ -25,6 +25,8 @@ def parse_args(argv=None):
                    help='mmdeploy torch2onnx (default) or torch.onnx.export directly')
     p.add_argument('--deploy-cfg', help='mmdeploy deploy config (route mmdeploy)')
     p.add_argument('--no-check', action='store_true', help='skip the ONNX Runtime check')
+    p.add_argument('--trust-checkpoint', action='store_true', help='load a checkpoint that '
+                   'needs full unpickling (it can run code: only files you trust)')
     return p.parse_args(argv)
 
 
@@ -54,13 +56,15 @@ def main(argv=None) -> int:
     from adnet_mmpose.deploy.export import export_onnx
     try:
         out = export_onnx(args.config, args.checkpoint, args.out, batch=args.batch,
-                          route=args.route, deploy_cfg=args.deploy_cfg)
+                          route=args.route, deploy_cfg=args.deploy_cfg,
+                          trust_checkpoint=args.trust_checkpoint)
     except (ValueError, OSError, ImportError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     print(f'exported {out} (route {args.route})')
-    if not args.no_check and check(init_adnet(args.config, args.checkpoint), out,
-                                   args.batch) > 1e-3:
+    if not args.no_check and check(init_adnet(args.config, args.checkpoint,
+                                              trust_checkpoint=args.trust_checkpoint),
+                                   out, args.batch) > 1e-3:
         print('error: ONNX Runtime and PyTorch differ by more than 1e-3 px', file=sys.stderr)
         return 1
     return 0
