@@ -90,6 +90,12 @@ if have mmpose==1.3.2 mmdet==3.3.0; then echo "    already installed"; else
   $PIP install -q --no-deps -c $CONSTRAINTS mmpose==1.3.2 mmdet==3.3.0
 fi
 
+step "facenet-pytorch 2.6.0 (weights of the default MTCNN face detector; --no-deps: its metadata pins torch<2.3 and numpy<2, and only its weight files are used)"
+HINT="pip could not install facenet-pytorch."
+if have facenet-pytorch==2.6.0; then echo "    already installed"; else
+  $PIP install -q --no-deps -c $CONSTRAINTS facenet-pytorch==2.6.0
+fi
+
 step "deploy + test requirements (mmdeploy, onnxruntime, pytest)"
 HINT="pip failed on requirements/deploy.txt or requirements/tests.txt."
 $PIP install -q -c $CONSTRAINTS -r requirements/deploy.txt -r requirements/tests.txt

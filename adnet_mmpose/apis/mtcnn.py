@@ -1,0 +1,239 @@
+"""MTCNN face detection (Zhang et al., 2016) with the weights shipped in the PyPI package
+``facenet-pytorch`` 2.6.0 (MIT): P-, R- and O-net cascade in torch, offline.
+
+Only the weight files ``facenet_pytorch/data/{p,r,o}net.pt`` of that package are used (plain
+state dicts, loaded with ``torch.load(weights_only=True)``); its code is not imported (its
+metadata pins torch < 2.3 / numpy < 2 and its package imports ``requests``). Install it with
+``pip install --no-deps facenet-pytorch==2.6.0`` (``make install`` does).
+
+The networks and the cascade follow that package's ``detect_face`` (RGB input scaled to
+[-1, 1], a pyramid of factor 0.709 down to 12-pixel faces, per-stage NMS, box regression,
+square boxes between stages, "Min" NMS after the last stage).
+"""
+import importlib.util
+import os.path as osp
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchvision.ops import nms
+
+WEIGHTS_PACKAGE = 'facenet-pytorch==2.6.0'
+
+
+def mtcnn_weights_dir() -> str:
+    """``facenet_pytorch/data`` of the installed package (found without importing it).
+
+    Raises:
+        FileNotFoundError: the package is not installed, with the install command.
+    """
+    spec = importlib.util.find_spec('facenet_pytorch')
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    for root in roots:
+        if osp.isfile(osp.join(root, 'data', 'onet.pt')):
+            return osp.join(root, 'data')
+    raise FileNotFoundError(
+        'the MTCNN face detector needs the weights of the PyPI package facenet-pytorch: '
+        f'pip install --no-deps {WEIGHTS_PACKAGE} (or pass weights_dir=<folder with '
+        'pnet.pt, rnet.pt, onet.pt>)')
+
+
+class _TFFlatten(nn.Module):
+    """(B, C, H, W) → (B, W·H·C) in the TensorFlow order the dense layers were trained with."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.permute(0, 3, 2, 1).flatten(1)
+
+
+class PNet(nn.Module):
+    """Proposal net, fully convolutional: (B, 3, H, W) → box offsets (B, 4, h, w) and face
+    probabilities (B, 2, h, w) on a stride-2 grid of 12-pixel windows."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.prelu1 = nn.Conv2d(3, 10, 3), nn.PReLU(10)
+        self.pool1 = nn.MaxPool2d(2, 2, ceil_mode=True)
+        self.conv2, self.prelu2 = nn.Conv2d(10, 16, 3), nn.PReLU(16)
+        self.conv3, self.prelu3 = nn.Conv2d(16, 32, 3), nn.PReLU(32)
+        self.conv4_1, self.conv4_2 = nn.Conv2d(32, 2, 1), nn.Conv2d(32, 4, 1)
+
+    def forward(self, x: Tensor):
+        x = self.pool1(self.prelu1(self.conv1(x)))
+        x = self.prelu3(self.conv3(self.prelu2(self.conv2(x))))
+        return self.conv4_2(x), self.conv4_1(x).softmax(1)
+
+
+class RNet(nn.Module):
+    """Refinement net: (B, 3, 24, 24) → box offsets (B, 4) and face probabilities (B, 2)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.prelu1 = nn.Conv2d(3, 28, 3), nn.PReLU(28)
+        self.pool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.conv2, self.prelu2 = nn.Conv2d(28, 48, 3), nn.PReLU(48)
+        self.pool2 = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.conv3, self.prelu3 = nn.Conv2d(48, 64, 2), nn.PReLU(64)
+        self.flatten = _TFFlatten()
+        self.dense4, self.prelu4 = nn.Linear(576, 128), nn.PReLU(128)
+        self.dense5_1, self.dense5_2 = nn.Linear(128, 2), nn.Linear(128, 4)
+
+    def forward(self, x: Tensor):
+        x = self.pool1(self.prelu1(self.conv1(x)))
+        x = self.prelu3(self.conv3(self.pool2(self.prelu2(self.conv2(x)))))
+        x = self.prelu4(self.dense4(self.flatten(x)))
+        return self.dense5_2(x), self.dense5_1(x).softmax(1)
+
+
+class ONet(nn.Module):
+    """Output net: (B, 3, 48, 48) → box offsets (B, 4) and face probabilities (B, 2)
+    (its five-point landmark output is not used)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.prelu1 = nn.Conv2d(3, 32, 3), nn.PReLU(32)
+        self.pool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.conv2, self.prelu2 = nn.Conv2d(32, 64, 3), nn.PReLU(64)
+        self.pool2 = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.conv3, self.prelu3 = nn.Conv2d(64, 64, 3), nn.PReLU(64)
+        self.pool3 = nn.MaxPool2d(2, 2, ceil_mode=True)
+        self.conv4, self.prelu4 = nn.Conv2d(64, 128, 2), nn.PReLU(128)
+        self.flatten = _TFFlatten()
+        self.dense5, self.prelu5 = nn.Linear(1152, 256), nn.PReLU(256)
+        self.dense6_1, self.dense6_2 = nn.Linear(256, 2), nn.Linear(256, 4)
+        self.dense6_3 = nn.Linear(256, 10)
+
+    def forward(self, x: Tensor):
+        x = self.pool1(self.prelu1(self.conv1(x)))
+        x = self.pool2(self.prelu2(self.conv2(x)))
+        x = self.pool3(self.prelu3(self.conv3(x)))
+        x = self.prelu5(self.dense5(self.flatten(self.prelu4(self.conv4(x)))))
+        return self.dense6_2(x), self.dense6_1(x).softmax(1)
+
+
+def _square(boxes: Tensor) -> Tensor:
+    """(N, ≥4) boxes → squares of side max(w, h) with the same centres (in place)."""
+    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    side = torch.maximum(w, h)
+    boxes[:, 0] += (w - side) / 2
+    boxes[:, 1] += (h - side) / 2
+    boxes[:, 2:4] = boxes[:, :2] + side[:, None]
+    return boxes
+
+
+def _regress(boxes: Tensor, offsets: Tensor) -> Tensor:
+    """Apply (N, 4) offsets, in units of the (inclusive-pixel) box size, to (N, ≥4) boxes."""
+    size = (boxes[:, 2:4] - boxes[:, :2] + 1).repeat(1, 2)
+    boxes[:, :4] = boxes[:, :4] + offsets * size
+    return boxes
+
+
+def _nms_min(boxes: Tensor, scores: Tensor, thr: float) -> Tensor:
+    """Greedy NMS with overlap = intersection / smaller area (indices, best first)."""
+    order = scores.argsort(descending=True)
+    area = (boxes[:, 2] - boxes[:, 0] + 1) * (boxes[:, 3] - boxes[:, 1] + 1)
+    keep = []
+    while len(order):
+        i, rest = order[0], order[1:]
+        keep.append(int(i))
+        wh = (torch.minimum(boxes[i, 2:4], boxes[rest, 2:4])
+              - torch.maximum(boxes[i, :2], boxes[rest, :2]) + 1).clamp(min=0)
+        overlap = wh.prod(1) / torch.minimum(area[i], area[rest])
+        order = rest[overlap <= thr]
+    return torch.as_tensor(keep, dtype=torch.long)
+
+
+class MTCNN(nn.Module):
+    """The three-stage cascade on one image.
+
+    Args:
+        weights_dir: folder with ``pnet.pt``, ``rnet.pt``, ``onet.pt`` (default: the installed
+            facenet-pytorch's ``data`` folder, :func:`mtcnn_weights_dir`).
+        min_face_size: smallest face side searched, in pixels.
+        thresholds: face-probability thresholds of the three stages.
+        factor: pyramid scale step.
+    """
+
+    def __init__(self, weights_dir: Optional[str] = None, min_face_size: float = 20.,
+                 thresholds: Sequence[float] = (0.6, 0.7, 0.7), factor: float = 0.709):
+        super().__init__()
+        root = weights_dir or mtcnn_weights_dir()
+        self.pnet, self.rnet, self.onet = PNet(), RNet(), ONet()
+        for name in ('pnet', 'rnet', 'onet'):
+            path = osp.join(root, f'{name}.pt')
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'MTCNN weights {path} do not exist')
+            state = torch.load(path, map_location='cpu', weights_only=True)
+            getattr(self, name).load_state_dict(state, strict=True)
+        self.min_face_size, self.thresholds, self.factor = min_face_size, thresholds, factor
+        self.eval()
+
+    @property
+    def device(self) -> torch.device:
+        return self.pnet.conv1.weight.device
+
+    @staticmethod
+    def _normalise(x: Tensor) -> Tensor:
+        return (x - 127.5) * 0.0078125
+
+    def _proposals(self, img: Tensor) -> Tensor:
+        """P-net over the pyramid of (1, 3, H, W) ``img``: (N, 9) boxes, score, offsets."""
+        h, w = img.shape[-2:]
+        scale = 12. / self.min_face_size
+        found = []
+        while min(h, w) * scale >= 12:
+            x = F.interpolate(img, size=(int(h * scale + 1), int(w * scale + 1)), mode='area')
+            offsets, probs = self.pnet(self._normalise(x))
+            prob = probs[0, 1]
+            ys, xs = torch.nonzero(prob >= self.thresholds[0], as_tuple=True)
+            grid = torch.stack([xs, ys], 1).to(img.dtype)
+            boxes = torch.cat([((2 * grid + 1) / scale).floor(), ((2 * grid + 12) / scale).floor(),
+                               prob[ys, xs, None], offsets[0, :, ys, xs].T], 1)
+            found.append(boxes[nms(boxes[:, :4], boxes[:, 4], 0.5)])
+            scale *= self.factor
+        if not found:
+            return img.new_zeros((0, 9))
+        boxes = torch.cat(found)
+        boxes = boxes[nms(boxes[:, :4], boxes[:, 4], 0.7)]
+        size = (boxes[:, 2:4] - boxes[:, :2]).repeat(1, 2)
+        return _square(torch.cat([boxes[:, :4] + boxes[:, 5:9] * size, boxes[:, 4:5]], 1))
+
+    def _crops(self, img: Tensor, boxes: Tensor, size: int) -> Tensor:
+        """The in-image part of each box resized to size×size: (N, 3, size, size)."""
+        h, w = img.shape[-2:]
+        b = boxes[:, :4].trunc().long()
+        x1, y1 = b[:, 0].clamp(min=1) - 1, b[:, 1].clamp(min=1) - 1
+        x2, y2 = b[:, 2].clamp(max=w), b[:, 3].clamp(max=h)
+        return torch.cat([F.interpolate(img[..., t:bm, l:r], size=(size, size), mode='area')
+                          for l, t, r, bm in zip(x1.tolist(), y1.tolist(), x2.tolist(),
+                                                 y2.tolist())])
+
+    def _score(self, net: nn.Module, img: Tensor, boxes: Tensor, size: int, thr: float):
+        """R- or O-net on the boxes' crops: the boxes scoring above ``thr`` with their
+        probability (N, 5) and box offsets (N, 4)."""
+        h, w = img.shape[-2:]
+        b = boxes[:, :4].trunc()
+        boxes = boxes[(b[:, 2].clamp(max=w) > b[:, 0].clamp(min=1) - 1)
+                      & (b[:, 3].clamp(max=h) > b[:, 1].clamp(min=1) - 1)]
+        if not len(boxes):
+            return boxes.new_zeros((0, 5)), boxes.new_zeros((0, 4))
+        offsets, probs = net(self._normalise(self._crops(img, boxes, size)))
+        keep = probs[:, 1] > thr
+        return torch.cat([boxes[keep, :4], probs[keep, 1:2]], 1), offsets[keep]
+
+    @torch.no_grad()
+    def forward(self, rgb: np.ndarray) -> np.ndarray:
+        """(H, W, 3) uint8 RGB image → (N, 5) float32 ``x1, y1, x2, y2, probability``."""
+        img = torch.from_numpy(np.ascontiguousarray(rgb)).to(self.device)
+        img = img.permute(2, 0, 1)[None].float()
+        boxes = self._proposals(img)
+        if len(boxes):
+            boxes, offsets = self._score(self.rnet, img, boxes, 24, self.thresholds[1])
+            keep = nms(boxes[:, :4], boxes[:, 4], 0.7)
+            boxes = _square(_regress(boxes[keep], offsets[keep]))
+        if len(boxes):
+            boxes, offsets = self._score(self.onet, img, boxes, 48, self.thresholds[2])
+            boxes = _regress(boxes, offsets)
+            boxes = boxes[_nms_min(boxes[:, :4], boxes[:, 4], 0.7)]
+        return boxes.reshape(-1, 5).cpu().numpy().astype(np.float32)
