@@ -1,12 +1,15 @@
-# The released 68-point ADNet (FaceLandmarker's default model): 2 stacks, 128 channels,
+# The released 68-point ADNet (FaceLandmarker's default model): 2 stacks, 96 channels,
 # 128×128 input (32×32 maps), trained on CPU on the real 300-W faces bundled in
 # ../shared/fixtures (AFW train split + HELEN train, 1,170 faces) and validated on the AFW val
 # split (37 faces). The checkpoint lives in adnet_mmpose/checkpoints/ (see metafile.yml).
 _base_ = ['./td-adnet_hg2x64_1xb16-10e_afw68-96x96.py']
 
+# the fixtures folder; another location: ADNET_FIXTURES=/path/to/fixtures/ (trailing slash)
+fixtures = '{{$ADNET_FIXTURES:{{ fileDirname }}/../../../shared/fixtures/}}'
+metainfo = dict(from_file='{{ fileDirname }}/../_base_/datasets/300w.py')
 input_size = (128, 128)
 heatmap_size = (32, 32)
-max_epochs = 60
+max_epochs = 40
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3, weight_decay=0))
 param_scheduler = [
@@ -19,9 +22,9 @@ default_hooks = dict(
     checkpoint=dict(save_best='300w/NME', rule='less', interval=5, max_keep_ckpts=2))
 
 codec = dict(type='ADNetLabel', input_size=input_size, heatmap_size=heatmap_size, sigma=1.5,
-             metainfo={{_base_.metainfo}})
+             metainfo=metainfo)
 model = dict(
-    backbone=dict(channels=128, depth=4, input_size=input_size),
+    backbone=dict(channels=96, depth=4, input_size=input_size),
     head=dict(input_size=input_size, decoder=codec))
 
 # wider random boxes than the quick-start: the model must also take detector boxes
@@ -44,8 +47,6 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=input_size),
     dict(type='PackPoseInputs'),
 ]
-fixtures = {{_base_.fixtures}}
-metainfo = {{_base_.metainfo}}
 train_dataloader = dict(dataset=dict(type='ConcatDataset', datasets=[
     dict(type='Face300WDataset', data_root=fixtures + root, data_mode='topdown',
          metainfo=metainfo, ann_file='train.json', data_prefix=dict(img='images/'),
