@@ -49,9 +49,10 @@ def _history_buffer_statistic(owner, name):
 
 
 def _numpy_globals() -> list:
-    """Reconstructors of numpy arrays / scalars / dtypes under their numpy 1 and 2 names."""
+    """Reconstructors of numpy arrays / scalars / dtypes under their numpy 1 and 2 names, and
+    ``bytes`` (an empty array's data is pickled as ``bytes()``)."""
     multiarray = (getattr(np, '_core', None) or np.core).multiarray
-    out = [np.ndarray, np.dtype]
+    out = [np.ndarray, np.dtype, bytes]
     for fn in (multiarray._reconstruct, multiarray.scalar):
         out += [(fn, f'{pkg}.multiarray.{fn.__name__}') for pkg in ('numpy.core', 'numpy._core')]
     out += sorted({type(np.dtype(code)) for code in np.typecodes['All']}, key=str)
