@@ -1,5 +1,6 @@
 """Dataset converters on small files of each release format written here, loaded back with
-mmpose's dataset classes; 300W also against the afw68 fixture (same box rule)."""
+mmpose's dataset classes; 300W also against the afw68 fixture (its box rule is the converter's
+``--box hrnet``); the held-out validation split."""
 import importlib.util
 import json
 import os
@@ -71,9 +72,15 @@ def test_wflw(tmp_path):
     assert a['attributes'] == dict(pose=0, expression=1, illumination=0, makeup=0, occlusion=1,
                                    blur=1)
     assert a['bbox'] == [5.0, 6.0, 105.0, 89.0]
+    # ADNet's rule on the face rectangle (default --box adnet)
+    assert a['center'] == [57.5, 50.5] and a['scale'] == pytest.approx(89 / 200 * 1.05, abs=1e-15)
+    converter('wflw2json').main(['--root', str(tmp_path), '--out-dir', str(tmp_path / 'hr'),
+                                 '--box', 'hrnet'])
+    b = json.loads((tmp_path / 'hr' / 'face_landmarks_wflw_test.json').read_text())
     lo, hi = faces['test'][1].min(0), faces['test'][1].max(0)
-    np.testing.assert_allclose(a['center'], (lo + hi) / 2)
-    assert a['scale'] == np.ceil((hi - lo).max()) / 200
+    np.testing.assert_allclose(b['annotations'][1]['center'], (lo + hi) / 2)
+    assert b['annotations'][1]['scale'] == np.ceil((hi - lo).max()) / 200
+    assert raw['info'] == dict(box='adnet') and b['info'] == dict(box='hrnet')
     ids = [a['id'] for a in raw['annotations']]
     occ = json.loads((out / 'face_landmarks_wflw_test_occlusion.json').read_text())
     assert [a['id'] for a in occ['annotations']] == ids[:2] and len(occ['images']) == 1
@@ -122,6 +129,11 @@ def test_300w_synthetic(tmp_path):
         np.testing.assert_allclose(info['keypoints'][0], truth[folder], atol=1e-4)  # 0-based
         assert os.path.isfile(info['img_path'])
     assert raw['train']['images'][2]['file_name'] == 'afw/img2.jpg'
+    # ADNet's rule on the tight landmark box (the .pts release has no face box)
+    a, xy = raw['full']['annotations'][2], truth['ibug']
+    lo, hi = xy.min(0), xy.max(0)
+    np.testing.assert_allclose(a['center'], (lo + hi) / 2, atol=1e-9)
+    assert a['scale'] == pytest.approx((hi - lo).min() / 200 * 1.05, abs=1e-12)
     bad = tmp_path / 'bad.pts'
     write_pts(bad, truth['afw'][:67])
     bad.write_text(bad.read_text().replace('n_points:  67', 'n_points:  68'))
@@ -146,7 +158,7 @@ def test_300w_matches_afw68_fixture(tmp_path):
         write_pts(d / (os.path.splitext(name)[0] + '.pts'),
                   np.reshape(a['keypoints'], (-1, 3))[:, :2] + 1)
     out = tmp_path / 'out'
-    converter('300w2json').convert(str(tmp_path), str(out))
+    converter('300w2json').convert(str(tmp_path), str(out), box='hrnet')
     got = [a for f in ('face_landmarks_300w_train.json', 'face_landmarks_300w_valid.json')
            for a in json.loads((out / f).read_text())['annotations']]
     for g, a in zip(got, anns):
@@ -217,7 +229,51 @@ def test_cofw(tmp_path, writer):
     vis = np.reshape(raw['annotations'][0]['keypoints'], (-1, 3))[:, 2]
     np.testing.assert_array_equal(vis, np.where(train[1][0, 58:] > 0, 1, 2))
     assert raw['annotations'][1]['bbox'] == [3.0, 3.0, 30.0, 25.0]  # 1-based corner - 1
-    assert 'center' not in raw['annotations'][0]
+    # ADNet's rule on the release's box: its centre, min(w, h) / 200 * 1.05
+    assert raw['annotations'][1]['center'] == [18.0, 15.5]
+    assert raw['annotations'][1]['scale'] == pytest.approx(25 / 200 * 1.05, abs=1e-15)
+    hr = tmp_path / 'hr'
+    converter('cofw2json').main(['--train-mat', str(tmp_path / 'COFW_train_color.mat'),
+                                 '--test-mat', str(tmp_path / 'COFW_test_color.mat'),
+                                 '--out-dir', str(hr), '--box', 'hrnet'])
+    assert 'center' not in json.loads((hr / 'annotations' / 'cofw_test.json').read_text())[
+        'annotations'][0]  # mmpose's COFW json: COFWDataset crops the bbox
     test_raw = json.loads((out / 'annotations' / 'cofw_test.json').read_text())
     assert [im['file_name'] for im in test_raw['images']] == ['000003.jpg']
     assert len(load('COFWDataset', out, out / 'annotations' / 'cofw_test.json', 'images/')) == 1
+
+
+def test_holdout_split_whole_images_seeded(tmp_path):
+    """5 % of the training images (whole images) held out; the rest is trained on."""
+    face_json = converter('face_json')
+    images = [dict(id=i, file_name=f'd/img{i}.jpg') for i in range(1, 201)]
+    anns = [dict(id=10 * i + j, image_id=i) for i in range(1, 201) for j in range(1 + i % 3)]
+    paths = face_json.write_with_holdout(str(tmp_path / 'x_train.json'), images, anns, 0.05, 0)
+    assert [os.path.basename(p) for p in paths] == [
+        'x_train.json', 'x_train_holdout.json', 'x_train_without_holdout.json']
+    full, held, rest = (json.loads(open(p).read()) for p in paths)
+    held_imgs = {a['image_id'] for a in held['annotations']}
+    rest_imgs = {a['image_id'] for a in rest['annotations']}
+    assert len(held_imgs) == 10 and not held_imgs & rest_imgs
+    assert sorted(a['id'] for a in held['annotations'] + rest['annotations']) == sorted(
+        a['id'] for a in full['annotations'])
+    assert held['info']['holdout'] == dict(fraction=0.05, seed=0, source='x_train.json')
+    # the same files in another order give the same split; another seed another one
+    assert face_json.holdout_images(images[::-1], 0.05, 0) == held_imgs
+    assert face_json.holdout_images(images, 0.05, 1) != held_imgs
+    assert face_json.holdout_images(images, 0., 0) == set()
+    with pytest.raises(ValueError, match='holdout-fraction'):
+        face_json.holdout_images(images, 1.0, 0)
+    # mmpose's downloadable json: the same rule from the command line
+    written = converter('holdout_split').main([paths[0], '--fraction', '0.05', '--seed', '0'])
+    assert json.loads(open(written[0]).read())['annotations'] == held['annotations']
+
+
+def test_adnet_and_hrnet_boxes():
+    face_json = converter('face_json')
+    c, s = face_json.adnet_center_scale([10., 20., 110., 140.])
+    assert c == [60., 80.] and s == pytest.approx(100 / 200 * 1.05, abs=1e-15)
+    xy = np.array([[10., 20.], [110.2, 140.]])
+    assert face_json.hrnet_center_scale(xy) == ([60.1, 80.], 120 / 200)
+    with pytest.raises(ValueError, match='empty face box'):
+        face_json.adnet_center_scale([5, 5, 5, 9])

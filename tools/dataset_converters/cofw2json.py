@@ -9,8 +9,17 @@ MATLAB v7.3 files (HDF5) are read with h5py, older ones with ``scipy.io.loadmat`
 Output under ``--out-dir``: ``images/{id:06d}.jpg`` (train ids 1..N_train, test ids after
 them) and ``annotations/cofw_{train,test}.json``. Landmarks and box corners are stored 0-based
 (minus 1); visibility 2 = visible, 1 = occluded (mmpose's convention: both count as labelled,
-so occluded points are scored by the metrics too). No ``center``/``scale``: ``COFWDataset``
-uses ``bbox``.
+so occluded points are scored by the metrics too). ``bbox`` = the release's face box.
+
+Crop box: with ``--box adnet`` (default) ``center``/``scale`` follow ADNet's rule on the
+release's face box (its centre, ``min(w, h) / 200 * 1.05``); mmpose's ``COFWDataset`` ignores
+them, so the paper config reads them with the ``AnnotationCenterScale`` transform. With
+``--box hrnet`` no ``center``/``scale`` is written and mmpose's ``COFWDataset`` crops the
+``bbox`` (padded 1.25 by mmpose's configs), as mmpose's downloadable COFW json does.
+
+The training file is also split (``--holdout-fraction``, default 5 % of the training images,
+``--seed`` 0) into ``annotations/cofw_train_holdout.json`` (the paper config's validation
+split) and ``annotations/cofw_train_without_holdout.json`` (the faces it trains on).
 
     python tools/dataset_converters/cofw2json.py --train-mat COFW_train_color.mat \\
         --test-mat COFW_test_color.mat --out-dir data/cofw
@@ -21,7 +30,8 @@ import os
 import cv2
 import numpy as np
 
-from face_json import annotation, write_json
+from face_json import (add_common_args, adnet_center_scale, annotation, write_json,
+                       write_with_holdout)
 
 NUM_KEYPOINTS = 29
 
@@ -58,12 +68,14 @@ def load_mat(path: str):
     return images, phis.astype(np.float64), boxes.astype(np.float64)
 
 
-def convert_split(mat: str, out_dir: str, split: str, first_id: int) -> list:
-    """Write the images and ``annotations/cofw_{split}.json``; returns the annotations."""
+def convert_split(mat: str, out_dir: str, split: str, first_id: int, box: str = 'adnet',
+                  holdout_fraction: float = 0., seed: int = 0) -> list:
+    """Write the images and ``annotations/cofw_{split}.json`` (and its held-out split);
+    returns the annotations."""
     images, phis, boxes = load_mat(mat)
     os.makedirs(os.path.join(out_dir, 'images'), exist_ok=True)
     entries, anns = [], []
-    for n, (img, phi, box) in enumerate(zip(images, phis, boxes)):
+    for n, (img, phi, rect) in enumerate(zip(images, phis, boxes)):
         img_id = first_id + n
         file_name = f'{img_id:06d}.jpg'
         img = img.astype(np.uint8)
@@ -74,15 +86,22 @@ def convert_split(mat: str, out_dir: str, split: str, first_id: int) -> list:
                             height=int(img.shape[0])))
         xy = np.stack([phi[:NUM_KEYPOINTS], phi[NUM_KEYPOINTS:2 * NUM_KEYPOINTS]], 1) - 1.0
         visible = np.where(phi[2 * NUM_KEYPOINTS:] > 0, 1, 2)
-        bbox = [box[0] - 1.0, box[1] - 1.0, box[2], box[3]]
-        anns.append(annotation(img_id, img_id, xy, visible, bbox, with_center_scale=False))
-    write_json(os.path.join(out_dir, 'annotations', f'cofw_{split}.json'), entries, anns)
+        bbox = [rect[0] - 1.0, rect[1] - 1.0, rect[2], rect[3]]
+        try:
+            cs = (adnet_center_scale([bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3]])
+                  if box == 'adnet' else None)
+        except ValueError as e:
+            raise ValueError(f'{mat}: face {n + 1}: {e}') from e
+        anns.append(annotation(img_id, img_id, xy, visible, bbox, cs))
+    path = os.path.join(out_dir, 'annotations', f'cofw_{split}.json')
+    write_with_holdout(path, entries, anns, holdout_fraction, seed, dict(box=box))
     return anns
 
 
-def convert(train_mat: str, test_mat: str, out_dir: str) -> None:
-    train = convert_split(train_mat, out_dir, 'train', 1)
-    convert_split(test_mat, out_dir, 'test', len(train) + 1)
+def convert(train_mat: str, test_mat: str, out_dir: str, box: str = 'adnet',
+            holdout_fraction: float = 0.05, seed: int = 0) -> None:
+    train = convert_split(train_mat, out_dir, 'train', 1, box, holdout_fraction, seed)
+    convert_split(test_mat, out_dir, 'test', len(train) + 1, box)
 
 
 def main(argv=None):
@@ -90,8 +109,10 @@ def main(argv=None):
     p.add_argument('--train-mat', required=True, help='COFW_train_color.mat')
     p.add_argument('--test-mat', required=True, help='COFW_test_color.mat')
     p.add_argument('--out-dir', required=True, help='gets images/ and annotations/')
+    add_common_args(p)
     args = p.parse_args(argv)
-    convert(args.train_mat, args.test_mat, args.out_dir)
+    convert(args.train_mat, args.test_mat, args.out_dir, args.box, args.holdout_fraction,
+            args.seed)
 
 
 if __name__ == '__main__':

@@ -1,25 +1,53 @@
-"""Shared pieces of the face-landmark converters: the mmpose COCO-style json they all write.
+"""Shared pieces of the face-landmark converters: the mmpose COCO-style json they all write,
+the two crop-box conventions and the held-out validation split.
 
-Layout (as mmpose's ``WFLWDataset`` / ``Face300WDataset`` / ``COFWDataset`` read it, the same
-keys as ``shared/fixtures`` jsons): ``images`` (id, file_name, width, height), ``annotations``
-(id, image_id, keypoints [x, y, v] * K, num_keypoints, bbox xywh, area, iscrowd, category_id,
-optionally center/scale and subset tags), ``categories``.
+Layout (as mmpose's ``WFLWDataset`` / ``Face300WDataset`` / ``COFWDataset`` read it):
+``images`` (id, file_name, width, height), ``annotations`` (id, image_id, keypoints
+[x, y, v] * K, num_keypoints, bbox xywh, area, iscrowd, category_id, center/scale, optional
+subset tags), ``categories``, and ``info`` (the box convention, the split).
+
+Crop boxes (``center`` in pixels, ``scale`` = side / 200 of the square crop):
+
+* ``adnet`` (default): ADNet's metadata rule, as its maintainers give it for a face box
+  ``x1 y1 x2 y2``: centre of the box, ``scale = min(x2 - x1, y2 - y1) / 200 * 1.05``. The
+  paper configs crop exactly this square (no padding), which is what the official weights saw.
+* ``hrnet``: mmpose's downloadable jsons (HRNet's rule): centre of the tight landmark box,
+  ``scale = ceil(longer side) / 200``; mmpose's configs then pad it by 1.25.
 """
+import argparse
+import hashlib
 import json
 import math
 import os
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
 CATEGORIES = [dict(supercategory='person', id=1, name='face', keypoints=[], skeleton=[])]
+BOX_STYLES = ('adnet', 'hrnet')
+HOLDOUT_SUFFIX, REST_SUFFIX = '_holdout.json', '_without_holdout.json'
 
 
-def center_scale(xy: np.ndarray):
-    """mmpose's WFLW/300W crop box from K×2 landmarks: centre of the tight landmark box and
-    ``scale = ceil(longer side) / 200`` (the datasets use a square of side 200·scale)."""
+def hrnet_center_scale(xy: np.ndarray) -> Tuple[List[float], float]:
+    """mmpose's WFLW/300W box from K×2 landmarks: centre of the tight landmark box and
+    ``scale = ceil(longer side) / 200``."""
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     return ((lo + hi) / 2).tolist(), math.ceil(float((hi - lo).max())) / 200
+
+
+def adnet_center_scale(box: Sequence[float]) -> Tuple[List[float], float]:
+    """ADNet's crop from a face box ``x1, y1, x2, y2``: its centre and
+    ``scale = min(w, h) / 200 * 1.05``."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    if not (x2 > x1 and y2 > y1):
+        raise ValueError(f'empty face box {list(box)}')
+    return [(x1 + x2) / 2, (y1 + y2) / 2], min(x2 - x1, y2 - y1) / 200 * 1.05
+
+
+def tight_box(xy: np.ndarray) -> List[float]:
+    """``x1, y1, x2, y2`` of the tight box of K×2 landmarks."""
+    lo, hi = np.asarray(xy, dtype=np.float64).min(axis=0), np.asarray(xy).max(axis=0)
+    return [float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])]
 
 
 def landmark_bbox(xy: np.ndarray, width: int, height: int, factor: float = 1.2) -> List[float]:
@@ -32,16 +60,17 @@ def landmark_bbox(xy: np.ndarray, width: int, height: int, factor: float = 1.2) 
 
 
 def annotation(ann_id: int, image_id: int, xy: np.ndarray, visible: Sequence[int],
-               bbox: Sequence[float], with_center_scale: bool = True, **extra) -> dict:
-    """One annotation: K×2 landmarks ``xy``, per-landmark visibility, xywh ``bbox``; extra
-    keys (e.g. ``attributes``, ``subset``) are stored as given."""
+               bbox: Sequence[float], center_scale: Optional[tuple] = None, **extra) -> dict:
+    """One annotation: K×2 landmarks ``xy``, per-landmark visibility, xywh ``bbox``,
+    ``center_scale = (center, scale)`` if the json carries a crop box; extra keys (e.g.
+    ``attributes``, ``subset``) are stored as given."""
     kpts = np.concatenate([np.asarray(xy, dtype=np.float64),
                            np.asarray(visible, dtype=np.float64)[:, None]], axis=1)
     ann = dict(id=int(ann_id), image_id=int(image_id), keypoints=kpts.reshape(-1).tolist(),
                num_keypoints=int(len(kpts)), bbox=[float(v) for v in bbox],
                area=float(bbox[2] * bbox[3]), iscrowd=0, category_id=1)
-    if with_center_scale:
-        ann['center'], ann['scale'] = center_scale(np.asarray(xy, dtype=np.float64))
+    if center_scale is not None:
+        ann['center'], ann['scale'] = [float(v) for v in center_scale[0]], float(center_scale[1])
     ann.update(extra)
     return ann
 
@@ -70,3 +99,47 @@ def image_entry(image_id: int, root: str, file_name: str) -> dict:
     with Image.open(path) as im:
         width, height = im.size
     return dict(id=int(image_id), file_name=file_name, width=int(width), height=int(height))
+
+
+def holdout_images(images: List[dict], fraction: float, seed: int) -> set:
+    """Ids of the held-out images: the ``round(fraction · n)`` images (at least one when
+    ``fraction > 0``) with the smallest ``sha1(f'{seed}:{file_name}')``. Whole images are held
+    out (all faces of a photo stay on one side); the choice depends only on the file names,
+    the fraction and the seed, not on their order or the numpy version."""
+    if not 0 <= fraction < 1:
+        raise ValueError(f'--holdout-fraction must be in [0, 1), got {fraction}')
+    if fraction == 0 or len(images) < 2:
+        return set()
+    n = min(max(int(round(fraction * len(images))), 1), len(images) - 1)
+    key = {im['id']: hashlib.sha1(f'{seed}:{im["file_name"]}'.encode()).hexdigest()
+           for im in images}
+    return set(sorted(key, key=lambda i: (key[i], i))[:n])
+
+
+def write_with_holdout(path: str, images: List[dict], annotations: List[dict],
+                       fraction: float, seed: int, info: Optional[dict] = None) -> List[str]:
+    """Write the training json ``path`` and, when ``fraction > 0``, its split into
+    ``*_holdout.json`` (validation faces) and ``*_without_holdout.json`` (the rest)."""
+    written = [write_json(path, images, annotations, info)]
+    held = holdout_images([im for im in images
+                           if im['id'] in {a['image_id'] for a in annotations}], fraction, seed)
+    if held:
+        split = dict(info or {}, holdout=dict(fraction=fraction, seed=seed, source=
+                                              os.path.basename(path)))
+        stem = path[:-len('.json')]
+        written.append(write_json(stem + HOLDOUT_SUFFIX, images,
+                                  [a for a in annotations if a['image_id'] in held], split))
+        written.append(write_json(stem + REST_SUFFIX, images,
+                                  [a for a in annotations if a['image_id'] not in held], split))
+    return written
+
+
+def add_common_args(p: argparse.ArgumentParser) -> None:
+    """``--box``, ``--holdout-fraction``, ``--seed`` (shared by the converters)."""
+    p.add_argument('--box', choices=BOX_STYLES, default='adnet',
+                   help="crop box written as center/scale: 'adnet' (default; ADNet's rule, "
+                   "the paper configs' crop) or 'hrnet' (mmpose's downloadable jsons)")
+    p.add_argument('--holdout-fraction', type=float, default=0.05,
+                   help='fraction of the training images held out as the validation split '
+                   '(default 0.05; 0 = none)')
+    p.add_argument('--seed', type=int, default=0, help='seed of the held-out split')
