@@ -1,4 +1,4 @@
-"""Face-alignment metrics (spec §6): per-image NME, CED, FR, AUC and percentiles.
+"""Face-alignment metrics: per-image NME, CED, FR, AUC and percentiles (docs/fidelity.md).
 
 Pure numpy. Shapes: N images, K landmarks, 2 coordinates (x, y) in one pixel frame.
 Every value is a fraction (NME 0.0414 = 4.14 %), as in mmpose's metrics.
@@ -7,10 +7,12 @@ Every value is a fraction (NME 0.0414 = 4.14 %), as in mmpose's metrics.
   ``inter_ocular`` / ``inter_pupil`` = distance between the means of two landmark groups
   (a group of one index is that landmark), ``bbox`` = sqrt(w * h) of the ground-truth box.
   All K landmarks are scored whatever their visibility flag: COFW's occluded points
-  (visibility 1) count, as in ADNet/STAR and mmpose (spec §4.4).
-* Dataset NME = mean over images of NME_i (not pooled over keypoints; spec §6.1, quirk 18).
-* CED on the exact grid ``linspace(0, thr, round(thr / step) + 1)`` (quirk 20): fraction of
-  images with ``NME_i <= x``. FR@thr = fraction with ``NME_i > thr`` (= thr passes).
+  (visibility 1) count, as in ADNet/STAR and mmpose.
+* Dataset NME = mean over images of NME_i (not pooled over keypoints; divided by N, not by
+  the N - 1 of the official ``evaluate.py``).
+* CED on the exact grid ``linspace(0, thr, round(thr / step) + 1)`` (STAR's float ``arange``
+  overshoots to 0.0501 for thr = 0.05): fraction of images with ``NME_i <= x``.
+  FR@thr = fraction with ``NME_i > thr`` (= thr passes).
   AUC@thr = composite Simpson integral of the CED over the grid, divided by thr.
 """
 from typing import Dict, Optional, Sequence, Tuple, Union
@@ -22,7 +24,7 @@ EYE_R_300W = tuple(range(42, 48))
 
 #: Per-dataset defaults. ``norms`` maps a normalisation to its two landmark groups.
 #: 300W's default FR/AUC threshold is 0.1 like the others; STAR reports 300W at 0.05
-#: (spec §6.2), pass ``thr=0.05`` for that.
+#: (ADNet's paper gives none for 300W), pass ``thr=0.05`` for that.
 DATASET_DEFAULTS: Dict[str, dict] = {
     'wflw': dict(num_keypoints=98, norm='inter_ocular', thr=0.1,
                  norms=dict(inter_ocular=((60, ), (72, )), inter_pupil=((96, ), (97, )))),

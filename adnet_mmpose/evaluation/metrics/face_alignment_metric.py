@@ -1,11 +1,11 @@
-"""``FaceAlignmentMetric``: NME / FR / AUC / percentiles per dataset and per subset (spec §6)."""
+"""``FaceAlignmentMetric``: NME / FR / AUC / percentiles per dataset and per subset."""
 import json
 import os
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
-from mmengine.logging import MMLogger
+from mmengine.logging import MessageHub, MMLogger
 
 from mmpose.registry import METRICS
 from ...utils.boundary import load_boundaries
@@ -17,6 +17,16 @@ from ..functional.face_alignment import (DATASET_DEFAULTS, NORMS, ImageInputErro
 
 def _numpy(x) -> np.ndarray:
     return x.detach().cpu().numpy() if hasattr(x, 'detach') else np.asarray(x)
+
+
+#: The annotation field that carries each dataset's subsets, and what it holds (converters:
+#: ``tools/dataset_converters``); mmpose's downloadable jsons carry neither.
+SUBSET_FIELDS = {
+    'wflw': ('attributes', 'pose, expression, illumination, makeup, occlusion, blur flags; '
+             'tools/dataset_converters/wflw2json.py writes them'),
+    '300w': ('subset', "'common' / 'challenge'; tools/dataset_converters/300w2json.py "
+             'writes it'),
+}
 
 
 def subset_tags(ann: Optional[dict]) -> List[str]:
@@ -46,8 +56,17 @@ class FaceAlignmentMetric(BaseMetric):
     ``300w/challenge/NME``; the un-prefixed keys are the full set).
 
     Predictions and ground truth are compared in the frame mmpose gives them, the original
-    image (``pred_instances.keypoints`` vs ``gt_instances.keypoints``, raw GT: quirk 21).
-    All K landmarks are scored, whatever their visibility (COFW occluded points count).
+    image (``pred_instances.keypoints`` vs ``gt_instances.keypoints``, the raw annotation; the
+    official tester compares in the crop against ground truth clamped to it, see
+    docs/fidelity.md). All K landmarks are scored, whatever their visibility (COFW occluded
+    points count).
+
+    Subset tags come from the evaluated dataset's annotation file, found at run time: mmpose's
+    datasets in test mode publish their ``ann_file`` (after ``data_root`` and any
+    ``--cfg-options`` override) in MMEngine's ``MessageHub`` as ``<dataset_name>_ann_file``.
+    When subsets are asked for but the annotations carry no tags (e.g. mmpose's downloadable
+    jsons), a warning naming the missing field is logged once and only the full-set metrics
+    are reported.
 
     Args:
         dataset: ``'wflw'``, ``'300w'`` or ``'cofw'``; None = ``dataset_meta['dataset_name']``.
@@ -59,9 +78,10 @@ class FaceAlignmentMetric(BaseMetric):
         thr: FR/AUC threshold; None = dataset default (0.1; STAR uses 0.05 for 300W).
         subsets: ``'auto'`` = every subset tag found in the annotations; a list = these
             only (one with no image is skipped with a warning); None = none.
-        ann_file: dataset json to read subset tags from, by annotation ``id``; without it
-            they come from the samples' ``raw_ann_info``, which mmpose's COFW dataset keeps
-            but its WFLW/300W datasets drop (so set ``ann_file`` for WFLW/300W subsets).
+        ann_file: dataset json to read subset tags from, by annotation ``id``, opened at the
+            first evaluation. None (the default): the evaluated dataset's own file (see
+            above), else the samples' ``raw_ann_info`` (mmpose's COFW dataset keeps it, its
+            WFLW/300W datasets drop it).
         outfile_prefix: if set, per-image results go to ``{outfile_prefix}.per_image.npz``
             (``pred``, ``gt`` N×K×2, ``nme``, ``norm_distance``, ``id``, ``img_id``,
             ``img_path``, ``subsets`` comma-joined).
@@ -92,10 +112,8 @@ class FaceAlignmentMetric(BaseMetric):
         self.outfile_prefix, self.ced_plot = outfile_prefix, ced_plot
         self.error_bias, self._boundaries = error_bias, boundaries
         self._user_prefix = prefix
-        self._anns = None
-        if ann_file is not None:
-            with open(ann_file) as f:
-                self._anns = {a['id']: a for a in json.load(f)['annotations']}
+        self.ann_file = ann_file
+        self._anns, self._anns_path, self._warned = None, None, False
         if dataset is not None:
             self._set_dataset(dataset)
         super().__init__(collect_device=collect_device,
@@ -120,16 +138,48 @@ class FaceAlignmentMetric(BaseMetric):
                                  'dataset_name')
             self._set_dataset(name)
 
+    def annotation_file(self) -> Optional[str]:
+        """The json subset tags are read from: ``ann_file`` if set, else the one the evaluated
+        dataset published in the ``MessageHub`` (None if neither, or if no evaluator gave this
+        metric a dataset's metainfo)."""
+        if self.ann_file is not None:
+            return self.ann_file
+        if not self.dataset_meta or 'dataset_name' not in self.dataset_meta:
+            return None
+        name = self.dataset_meta['dataset_name']
+        return MessageHub.get_current_instance().get_info(f'{name}_ann_file')
+
+    def _annotations(self) -> Optional[Dict[int, dict]]:
+        """Annotations of :meth:`annotation_file` by id, read once per file."""
+        path = self.annotation_file()
+        if path != self._anns_path:
+            self._anns = None
+            if path is not None:
+                with open(path) as f:
+                    self._anns = {a['id']: a for a in json.load(f)['annotations']}
+            self._anns_path = path
+        return self._anns
+
+    def _annotation(self, ds: dict) -> Optional[dict]:
+        """The sample's annotation: from ``ann_file`` if set, else its ``raw_ann_info``, else
+        from the evaluated dataset's file; None when subsets are off or nothing is found."""
+        if not self.subsets:
+            return None
+        if self.ann_file is None and ds.get('raw_ann_info') is not None:
+            return ds['raw_ann_info']
+        anns = self._annotations()
+        if anns is None:
+            return None
+        if ds.get('id') not in anns:
+            raise KeyError(f'annotation id {ds.get("id")!r} ({ds.get("img_path")}) is not in '
+                           f'{self._anns_path}, the annotation file of the evaluated dataset')
+        return anns[ds['id']]
+
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep prediction, ground truth, box, ids and subset tags of every sample."""
         for ds in data_samples:
             gt = ds['gt_instances']
-            ann = ds.get('raw_ann_info')
-            if self._anns is not None:
-                if ds.get('id') not in self._anns:
-                    raise KeyError(f'annotation id {ds.get("id")!r} ({ds.get("img_path")}) '
-                                   'is not in ann_file')
-                ann = self._anns[ds['id']]
+            ann = self._annotation(ds)
             bbox = gt.get('bboxes')
             self.results.append(dict(
                 pred=_numpy(ds['pred_instances']['keypoints']),
@@ -137,17 +187,32 @@ class FaceAlignmentMetric(BaseMetric):
                 bbox=None if bbox is None else _numpy(bbox).reshape(-1)[:4],
                 id=ds.get('id', -1), img_id=ds.get('img_id', -1),
                 img_path=ds.get('img_path', ''),
-                tags=subset_tags(ann), has_ann=ann is not None))
+                tags=subset_tags(ann), has_ann=ann is not None,
+                tag_fields=sorted({'attributes', 'subset'} & set(ann or ()))))
+
+    def _warn_once(self, message: str) -> None:
+        if not self._warned:
+            MMLogger.get_current_instance().warning(f'FaceAlignmentMetric: {message}')
+            self._warned = True
 
     def _subset_names(self, results: list) -> List[str]:
         if not self.subsets:
             return []
+        fields = {f for r in results for f in r['tag_fields']}
+        expected = SUBSET_FIELDS.get(self.dataset)
+        if not fields and (expected or self.subsets != 'auto'):
+            source = (self._anns_path or ("the samples' raw_ann_info" if
+                                          any(r['has_ann'] for r in results) else
+                                          'no annotation file (none set or published by the '
+                                          'evaluated dataset)'))
+            what = (f"no '{expected[0]}' field ({expected[1]})" if expected else
+                    "no 'attributes' or 'subset' field")
+            self._warn_once(f'subsets {self.subsets!r} were asked for, but the annotations '
+                            f'({source}) carry {what}; only the full-set metrics are reported')
+            return []
         found = sorted({t for r in results for t in r['tags']})
         if self.subsets == 'auto':
             return found
-        if not all(r['has_ann'] for r in results):
-            raise ValueError('FaceAlignmentMetric: subsets were asked for but the samples '
-                             'carry no raw_ann_info; set ann_file= to the dataset json')
         missing = [s for s in self.subsets if s not in found]
         if missing:
             MMLogger.get_current_instance().warning(
