@@ -1,4 +1,4 @@
-# 300W-68: mmpose's metainfo (keypoints, flip pairs) plus ADNet's boundary groups (spec §3.4).
+# 300W-68: mmpose's metainfo (keypoints, flip pairs) plus the official ADNet boundary groups.
 # Each group lists its landmarks in curve order; closed groups are periodic curves.
 # Unlike WFLW, the eyebrows are open curves; every landmark belongs to exactly one group.
 _base_ = ['mmpose::_base_/datasets/300w.py']

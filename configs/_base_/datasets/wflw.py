@@ -1,4 +1,4 @@
-# WFLW-98: mmpose's metainfo (keypoints, flip pairs) plus ADNet's boundary groups (spec §3.4).
+# WFLW-98: mmpose's metainfo (keypoints, flip pairs) plus the official ADNet boundary groups.
 # Each group lists its landmarks in curve order; closed groups are periodic curves.
 _base_ = ['mmpose::_base_/datasets/wflw.py']
 
