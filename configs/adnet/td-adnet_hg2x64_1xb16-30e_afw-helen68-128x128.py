@@ -1,4 +1,4 @@
-# The released 68-point ADNet (FaceLandmarker's default model): 2 stacks, 96 channels,
+# The released 68-point ADNet (FaceLandmarker's default model): 2 stacks, 64 channels,
 # 128×128 input (32×32 maps), trained on CPU on the real 300-W faces bundled in
 # ../shared/fixtures (AFW train split + HELEN train, 1,170 faces) and validated on the AFW val
 # split (37 faces). The checkpoint lives in adnet_mmpose/checkpoints/ (see metafile.yml).
@@ -9,7 +9,7 @@ fixtures = '{{$ADNET_FIXTURES:{{ fileDirname }}/../../../shared/fixtures/}}'
 metainfo = dict(from_file='{{ fileDirname }}/../_base_/datasets/300w.py')
 input_size = (128, 128)
 heatmap_size = (32, 32)
-max_epochs = 40
+max_epochs = 30
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3, weight_decay=0))
 param_scheduler = [
@@ -24,7 +24,7 @@ default_hooks = dict(
 codec = dict(type='ADNetLabel', input_size=input_size, heatmap_size=heatmap_size, sigma=1.5,
              metainfo=metainfo)
 model = dict(
-    backbone=dict(channels=96, depth=4, input_size=input_size),
+    backbone=dict(channels=64, depth=4, input_size=input_size),
     head=dict(input_size=input_size, decoder=codec))
 
 # wider random boxes than the quick-start: the model must also take detector boxes
