@@ -2,60 +2,79 @@
 landmarks, boundary curves and face boxes drawn by MMPose's visualiser, and ``predictions.json``
 with the landmarks and scores of every face.
 
-    python demo/adnet_demo.py INPUT [INPUT ...] --config CFG --checkpoint CKPT --out-dir OUT
-        [--backend onnxruntime --onnx MODEL.onnx] [--bboxes BOXES.json]
+    python demo/adnet_demo.py INPUT [INPUT ...] [--config CFG --checkpoint CKPT] --out-dir OUT
+        [--backend onnxruntime [--onnx MODEL.onnx]] [--bboxes BOXES.json | --whole-image]
         [--det-config DET_CFG --det-checkpoint DET.pth] [--wflw-to-68] [--kpt-thr T]
+        [--redetect-every N] [--smooth A]
 
-INPUT is an image, a directory of images, a video file, or a webcam index (``0``). Face boxes:
-``--bboxes`` (JSON ``{"image path or file name": [[x1, y1, x2, y2(, score)], ...]}``, a video's
-boxes apply to every frame), else the ``--det-config`` detector, else the whole image. An input
-that fails (unreadable, empty directory, box outside the image, ...) is reported and skipped;
-the exit status is 1 when any input failed, 2 when nothing could run (bad model or options).
+INPUT is an image, a directory of images, a video file, or a webcam index (``0``). The model
+defaults to the released 68-point one. Face boxes: ``--bboxes`` (JSON ``{"image path or file
+name": [[x1, y1, x2, y2(, score)], ...]}``, a video's boxes apply to every frame), else the
+face detector (MTCNN, offline; or ``--det-config`` with ``--det-checkpoint``), or with
+``--whole-image`` the whole image. An image where no face is found is reported (``"no face
+found"``). In a video each face's crop follows its landmarks from frame to frame; the detector
+runs again when a face is lost (low mean keypoint score, face leaving the frame) and every
+``--redetect-every`` frames. An input that fails (unreadable, empty directory, box outside the
+image, ...) is reported and skipped; the exit status is 1 when any input failed, 2 when
+nothing could run (bad model or options).
+
+This is :class:`adnet_mmpose.apis.FaceLandmarker` (the same boxes give the same landmarks)
+plus drawing and file handling.
 """
 import argparse
 import json
 import os.path as osp
 import sys
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 from mmengine.structures import InstanceData
-from mmpose.apis import inference_topdown
-from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.structures import PoseDataSample
 from tqdm import tqdm
 
-from adnet_mmpose.apis.model_loading import head_boundaries, init_adnet
-from adnet_mmpose.apis.face_detector import FaceDetector
+from adnet_mmpose.apis.face_detector import MMDetFaceDetector
+from adnet_mmpose.apis.face_landmarker import FaceLandmarker
+from adnet_mmpose.apis.face_tracker import FaceTracker
 from adnet_mmpose.apis.face_visualizer import FaceLandmarkVisualizer, visual_meta
-from adnet_mmpose.apis.wflw_to_300w import wflw_to_300w
-from adnet_mmpose.apis.fast_inference import FastLandmarkModel
-from adnet_mmpose.deploy.crop import check_boxes, crop_faces, normalise, to_image
-from adnet_mmpose.deploy.export import deploy_info
-from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner, read_image
+from adnet_mmpose.deploy.images import read_image
 from adnet_mmpose.utils.boundary import load_boundaries
 
-REPO = Path(__file__).resolve().parents[1]
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'}
 VIDEO_EXTS = {'.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v'}
+NO_FACE = 'no face found'
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('inputs', nargs='+', help='images, directories, videos or webcam indices')
-    p.add_argument('--config', help='ADNet config (pytorch backend)')
-    p.add_argument('--checkpoint', help='its local checkpoint (pytorch backend)')
+    p.add_argument('--config', help='ADNet config (default: the released 68-point model)')
+    p.add_argument('--checkpoint', help='its local checkpoint')
     p.add_argument('--backend', choices=['pytorch', 'onnxruntime'], default='pytorch')
-    p.add_argument('--onnx', help='model from tools/deploy/export_onnx.py (onnxruntime backend)')
+    p.add_argument('--onnx', help='model from tools/deploy/export_onnx.py (onnxruntime backend; '
+                   'default: exported from --config/--checkpoint into a temporary file)')
     p.add_argument('--no-flip-test', action='store_true',
                    help="pytorch backend: skip the config's flip test, as the ONNX graph does")
     p.add_argument('--out-dir', default='work_dirs/demo', help='pictures, videos, JSON go here')
     p.add_argument('--bboxes', help='JSON of face boxes per image (see above)')
-    p.add_argument('--det-config', help='mmdet face detector config')
+    p.add_argument('--whole-image', action='store_true',
+                   help='use the whole image as the face box where --bboxes gives none '
+                   '(no detector)')
+    p.add_argument('--det-config', help='mmdet face detector config (default: MTCNN)')
     p.add_argument('--det-checkpoint', help='its local checkpoint')
-    p.add_argument('--det-score-thr', type=float, default=0.5)
+    p.add_argument('--det-score-thr', type=float,
+                   help='keep detections scoring above (default: 0.9 MTCNN, 0.5 mmdet)')
+    p.add_argument('--det-min-size', type=float, default=20.,
+                   help='MTCNN: smallest face side searched, in pixels')
+    p.add_argument('--redetect-every', type=int, default=30,
+                   help='video: run the detector at least every N frames (0: only when a face '
+                   'is lost); between, crops follow the previous landmarks')
+    p.add_argument('--track-min-score', type=float, default=0.2,
+                   help='video: a face whose mean keypoint score falls below is lost')
+    p.add_argument('--smooth', type=float, default=0.,
+                   help='video: weight of the previous landmarks in an exponential moving '
+                   'average (0 = none, e.g. 0.5)')
     p.add_argument('--wflw-to-68', action='store_true',
                    help='map 98 WFLW landmarks to the 68-point 300-W layout')
     p.add_argument('--kpt-thr', type=float, default=0.0, help='draw landmarks scoring above')
@@ -77,94 +96,46 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-class TorchLandmarks:
-    """The PyTorch model (MMPose's ``inference_topdown``) on an image and boxes."""
-
-    def __init__(self, args):
-        if not args.config or not args.checkpoint:
-            raise ValueError('the pytorch backend needs --config and --checkpoint')
-        self.model = init_adnet(args.config, args.checkpoint, device=args.device,
-                                flip_test=False if args.no_flip_test else None,
-                                trust_checkpoint=args.trust_checkpoint)
-        self.meta = self.model.dataset_meta
-        self.boundaries = head_boundaries(self.model.cfg)
-
-    def __call__(self, img, boxes):
-        samples = inference_topdown(self.model, img, boxes[:, :4])
-        return (np.concatenate([s.pred_instances.keypoints for s in samples]),
-                np.concatenate([s.pred_instances.keypoint_scores for s in samples]))
-
-
-class FastTorchLandmarks(TorchLandmarks):
-    """The PyTorch network under :class:`FastLandmarkModel` (torch.compile or CUDA graphs):
-    box → crop → network → landmarks, the same path as :class:`OnnxLandmarks`."""
-
-    def __init__(self, args):
-        super().__init__(args)
-        self.info = deploy_info(self.model)
-        self.fast = FastLandmarkModel(self.model, mode=args.fast, batch_size=args.fast_batch,
-                                      dtype=args.fast_dtype)
-
-    def __call__(self, img, boxes):
-        size = self.info['input_size']
-        crops, center, scale = crop_faces(img, boxes, size, self.info['padding'])
-        x = normalise(crops, self.info['mean'], self.info['std'], self.info['bgr_to_rgb'])
-        landmarks, scores = self.fast(torch.from_numpy(x).to(self.fast.device))
-        return (to_image(landmarks.cpu().numpy(), center, scale, size), scores.cpu().numpy())
-
-
-class OnnxLandmarks:
-    """An exported model on ONNX Runtime (:class:`ONNXLandmarkRunner`)."""
-
-    def __init__(self, args):
-        if not args.onnx:
-            raise ValueError('the onnxruntime backend needs --onnx MODEL.onnx '
-                             '(export one with tools/deploy/export_onnx.py)')
-        if not osp.isfile(args.onnx):
-            raise FileNotFoundError(f'--onnx: {args.onnx} does not exist')
-        self.runner = ONNXLandmarkRunner(args.onnx)
-        info = self.runner.info
-        self.meta = dict(dataset_name=info['dataset_name'], num_keypoints=info['num_keypoints'],
-                         keypoint_colors=np.asarray(info['keypoint_colors']))
-        self.boundaries = load_boundaries(info['boundaries'], info['num_keypoints'])
-
-    def __call__(self, img, boxes):
-        out = self.runner(img, boxes)
-        return out['keypoints'], out['keypoint_scores']
+def build_landmarker(args) -> FaceLandmarker:
+    """The :class:`FaceLandmarker` the options describe."""
+    if args.det_checkpoint and not args.det_config:
+        raise ValueError('--det-checkpoint needs --det-config')
+    det_options = {} if args.det_score_thr is None else dict(score_thr=args.det_score_thr)
+    if args.whole_image:
+        detector = None
+    elif args.det_config:
+        detector = MMDetFaceDetector(args.det_config, args.det_checkpoint, device=args.device,
+                                     trust_checkpoint=args.trust_checkpoint, **det_options)
+    else:
+        detector = 'mtcnn'
+        det_options['min_size'] = args.det_min_size
+    if args.config and not args.checkpoint and not args.onnx:
+        raise ValueError('--config needs --checkpoint (a local file)')
+    if args.checkpoint and not args.config:
+        raise ValueError('--checkpoint needs the --config it was trained with')
+    return FaceLandmarker(args.config, args.checkpoint, device=args.device, detector=detector,
+                          det_options=det_options, backend=args.backend, onnx=args.onnx,
+                          fast=args.fast, fast_batch=args.fast_batch, fast_dtype=args.fast_dtype,
+                          flip_test=False if args.no_flip_test else None,
+                          to_68=args.wflw_to_68, trust_checkpoint=args.trust_checkpoint)
 
 
 class Demo:
-    """Boxes → landmarks → drawing and JSON records, frame by frame."""
+    """Boxes → landmarks (:class:`FaceLandmarker`) → drawing and JSON records, frame by frame."""
 
     def __init__(self, args):
         self.args = args
-        self.predict = (OnnxLandmarks(args) if args.backend == 'onnxruntime' else
-                        FastTorchLandmarks(args) if args.fast else TorchLandmarks(args))
-        meta, boundaries = self.predict.meta, self.predict.boundaries
-        if args.wflw_to_68:
-            if meta['num_keypoints'] != 98:
-                raise ValueError(f'--wflw-to-68 needs a 98-landmark WFLW model, this one has '
-                                 f"{meta['num_keypoints']} landmarks")
-            layout = dict(from_file=str(REPO / 'configs/_base_/datasets/300w.py'))
-            meta, boundaries = parse_pose_metainfo(layout), load_boundaries(layout)
-        self.detector = self._detector(args)
+        self.fl = build_landmarker(args)
+        meta = self.fl.meta
         self.boxes = self._boxes(args.bboxes)
         self.vis = FaceLandmarkVisualizer.get_instance('adnet_demo')
-        self.vis.set_dataset_meta(visual_meta(meta, boundaries))
+        self.vis.set_dataset_meta(visual_meta(
+            dict(meta, keypoint_colors=np.asarray(meta['keypoint_colors'])),
+            load_boundaries(meta['boundaries'], meta['num_keypoints'])))
         self.vis.radius, self.vis.line_width = args.radius, args.thickness
         self.out = Path(args.out_dir)
         (self.out / 'vis').mkdir(parents=True, exist_ok=True)
         self.names = set()
-
-    @staticmethod
-    def _detector(args):
-        if not args.det_config:
-            if args.det_checkpoint:
-                raise ValueError('--det-checkpoint needs --det-config')
-            return None
-        return FaceDetector(args.det_config, args.det_checkpoint, device=args.device,
-                            score_thr=args.det_score_thr,
-                            trust_checkpoint=args.trust_checkpoint)
 
     @staticmethod
     def _boxes(path):
@@ -187,43 +158,43 @@ class Demo:
         self.names.add(name)
         return self.out / 'vis' / (name + suffix)
 
+    def given_boxes(self, source: str):
+        return self.boxes.get(source, self.boxes.get(osp.basename(source)))
+
     def faces(self, img, source: str):
-        """Landmarks of one BGR frame → (face records, RGB picture)."""
-        h, w = img.shape[:2]
-        given = self.boxes.get(source, self.boxes.get(osp.basename(source)))
-        if given is not None:
-            boxes = check_boxes(given, (h, w), source)
-        elif self.detector is not None:
-            boxes = self.detector(img)
-        else:
-            boxes = check_boxes([0, 0, w, h], (h, w), source)
-        if len(boxes):
-            kpts, scores = self.predict(img, boxes)
-            if self.args.wflw_to_68:
-                kpts, scores = wflw_to_300w(kpts, scores)
-        else:   # the detector found no face
-            k = self.vis.dataset_meta['num_keypoints']
-            kpts, scores = np.zeros((0, k, 2)), np.zeros((0, k))
+        """Faces of one BGR image with the given boxes, else the detector (or whole image)."""
+        return self.fl.predict(img, self.given_boxes(source), self.args.whole_image, source)
+
+    def draw(self, img, faces):
+        """Face records (JSON-ready) and the RGB picture with boxes and landmarks."""
+        k = self.fl.meta['num_keypoints']
+        kpts = np.array([f['keypoints'] for f in faces]).reshape(-1, k, 2)
+        scores = np.array([f['keypoint_scores'] for f in faces]).reshape(-1, k)
+        boxes = np.array([f['bbox'] for f in faces]).reshape(-1, 4)
         sample = PoseDataSample(pred_instances=InstanceData(
-            keypoints=kpts, keypoint_scores=scores, keypoints_visible=scores,
-            bboxes=boxes[:, :4], bbox_scores=boxes[:, 4]))
+            keypoints=kpts, keypoint_scores=scores, keypoints_visible=scores, bboxes=boxes,
+            bbox_scores=np.array([f['bbox_score'] for f in faces])))
         rgb = np.ascontiguousarray(img[..., ::-1])
         drawn = self.vis.add_datasample('frame', rgb, sample, draw_gt=False, draw_bbox=True,
                                         kpt_thr=self.args.kpt_thr, show=False)
-        records = [dict(bbox=_round(b[:4]), bbox_score=round(float(b[4]), 4),
-                        landmarks=_round(k), scores=_round(s, 4))
-                   for b, k, s in zip(boxes, kpts, scores)]
+        records = [dict(bbox=_round(f['bbox']), bbox_score=round(f['bbox_score'], 4),
+                        landmarks=_round(f['keypoints']), scores=_round(f['keypoint_scores'], 4))
+                   for f in faces]
         return records, drawn
 
     def image(self, path: str) -> dict:
         img = read_image(path)
-        faces, drawn = self.faces(img, path)
+        faces, drawn = self.draw(img, self.faces(img, path))
         out = self.out_name(path, '.jpg')
         cv2.imwrite(str(out), drawn[..., ::-1])
         if self.args.show:
             cv2.imshow('adnet', drawn[..., ::-1])
             cv2.waitKey(1)
-        return dict(input=path, type='image', visualization=str(out), faces=faces)
+        record = dict(input=path, type='image', visualization=str(out), faces=faces)
+        if not faces:
+            record['note'] = NO_FACE
+            print(f'{path}: {NO_FACE}', file=sys.stderr)
+        return record
 
     def video(self, source: str, capture: cv2.VideoCapture) -> dict:
         frames, writer, out = [], None, self.out_name(source, '.mp4')
@@ -231,17 +202,27 @@ class Demo:
         fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
         if self.args.max_frames and total:
             total = min(total, self.args.max_frames)
+        given = self.given_boxes(source)
+        tracker = (FaceTracker(self.fl, self.args.redetect_every, self.args.track_min_score,
+                               self.args.smooth)
+                   if given is None and self.fl.detector is not None else None)
+        seconds = 0.
         with tqdm(total=total, desc=osp.basename(source) or source, unit='frame') as bar:
             while not self.args.max_frames or len(frames) < self.args.max_frames:
                 ok, frame = capture.read()
                 if not ok:
                     break
-                faces, drawn = self.faces(frame, source)
+                t = time.perf_counter()
+                found = tracker(frame) if tracker else self.faces(frame, source)
+                seconds += time.perf_counter() - t
+                faces, drawn = self.draw(frame, found)
                 if writer is None:
                     writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*'mp4v'), fps,
                                              (frame.shape[1], frame.shape[0]))
                 writer.write(drawn[..., ::-1])
                 frames.append(dict(frame=len(frames), faces=faces))
+                if tracker:
+                    frames[-1]['tracked'] = bool(found) and all(f['tracked'] for f in found)
                 bar.update()
                 if self.args.show:
                     cv2.imshow('adnet', drawn[..., ::-1])
@@ -251,7 +232,16 @@ class Demo:
         if writer is None:
             raise ValueError(f'{source}: no frame could be read')
         writer.release()
-        return dict(input=source, type='video', fps=fps, visualization=str(out), frames=frames)
+        rate = len(frames) / seconds if seconds else 0.
+        print(f'{source}: {len(frames)} frames, {rate:.1f} frames/s (detection + landmarks'
+              + (f', detector on {tracker.detections} frames)' if tracker else ')'),
+              file=sys.stderr)
+        record = dict(input=source, type='video', fps=fps, processing_fps=round(rate, 2),
+                      visualization=str(out), frames=frames,
+                      frames_without_face=sum(not f['faces'] for f in frames))
+        if tracker:
+            record['detector_frames'] = tracker.detections
+        return record
 
 
 def _round(a, digits=3):
@@ -308,8 +298,9 @@ def main(argv=None) -> int:
         return 2
     results, errors = run(demo, args.inputs)
     model = dict(backend=args.backend, config=args.config, checkpoint=args.checkpoint,
-                 onnx=args.onnx, layout='300w (from wflw)' if args.wflw_to_68 else
-                 demo.predict.meta.get('dataset_name'))
+                 onnx=args.onnx, layout=demo.fl.meta['dataset_name'],
+                 detector=None if demo.fl.detector is None else
+                 type(demo.fl.detector).__name__)
     out = demo.out / 'predictions.json'
     out.write_text(json.dumps(dict(model=model, results=results, errors=errors)))
     print(f'{len(results)} input(s) processed, {len(errors)} failed; '

@@ -2,32 +2,19 @@
 
 Needs only numpy, OpenCV and onnxruntime (no torch, no mmpose); the preprocessing is read
 from the metadata :func:`~adnet_mmpose.deploy.export.export_onnx` embeds in the ONNX file.
+The runner is a backend of :func:`~adnet_mmpose.deploy.topdown.landmarks_in_boxes` (the path
+``FaceLandmarker`` and the demo use) and runs that path itself when called on an image.
 """
 import json
 from typing import Optional, Sequence, Union
 
-import cv2
 import numpy as np
 import onnxruntime as ort
 
 from .contract import INPUT_NAME, METADATA_KEY, OUTPUT_NAMES
-from .crop import check_boxes, crop_faces, normalise, to_image
-
-
-def read_image(path: str) -> np.ndarray:
-    """BGR image as MMPose's ``LoadImage`` decodes it (``cv2.imdecode`` of the file bytes).
-
-    Raises:
-        ValueError: the file is missing or not a decodable image.
-    """
-    try:
-        data = np.fromfile(path, np.uint8)
-    except OSError as e:
-        raise ValueError(f'{path}: cannot read the file ({e.strerror})') from e
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if img is None:
-        raise ValueError(f'{path}: not a readable image')
-    return img
+from .crop import check_boxes
+from .images import as_bgr, read_image  # noqa: F401  (read_image: public here too)
+from .topdown import landmarks_in_boxes
 
 
 class ONNXLandmarkRunner:
@@ -55,12 +42,6 @@ class ONNXLandmarkRunner:
                              'tools/deploy/export_onnx.py')
         self.info = json.loads(meta[METADATA_KEY])
         self.input_size = tuple(self.info['input_size'])
-        self.mean = np.asarray(self.info['mean'], np.float32)
-        self.std = np.asarray(self.info['std'], np.float32)
-
-    def normalise(self, crops: np.ndarray) -> np.ndarray:
-        """(N, H, W, 3) uint8 BGR crops → (N, 3, H, W) float32 network input."""
-        return normalise(crops, self.mean, self.std, self.info['bgr_to_rgb'])
 
     def run(self, inputs: np.ndarray):
         """Network only: (B, 3, H, W) normalised input → landmarks (B, K, 2) in input-crop
@@ -72,7 +53,7 @@ class ONNXLandmarkRunner:
         """Landmarks of the faces in ``boxes`` (the whole image when None).
 
         Args:
-            img: BGR image (H, W, 3) uint8 or a file path.
+            img: a file path or a BGR / grey image array (:func:`images.as_bgr`).
             boxes: (N, 4|5) ``x1, y1, x2, y2[, score]`` in image pixels.
 
         Returns:
@@ -83,12 +64,9 @@ class ONNXLandmarkRunner:
             ValueError: unreadable image or invalid boxes (:func:`crop.check_boxes`).
         """
         source = img if isinstance(img, str) else 'image'
-        if isinstance(img, str):
-            img = read_image(img)
+        img = as_bgr(img, source)
         h, w = img.shape[:2]
         boxes = check_boxes([0, 0, w, h] if boxes is None else boxes, (h, w), source)
-        crops, center, scale = crop_faces(img, boxes, self.input_size, self.info['padding'])
-        landmarks, scores = self.run(self.normalise(crops))
-        return dict(bboxes=boxes[:, :4], bbox_scores=boxes[:, 4],
-                    keypoints=to_image(landmarks, center, scale, self.input_size),
+        keypoints, scores = landmarks_in_boxes(self, img, boxes)
+        return dict(bboxes=boxes[:, :4], bbox_scores=boxes[:, 4], keypoints=keypoints,
                     keypoint_scores=scores)

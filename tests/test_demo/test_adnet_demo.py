@@ -1,4 +1,5 @@
-"""demo/adnet_demo.py: pictures + JSON equal to ``inference_topdown``, video on ONNX Runtime,
+"""demo/adnet_demo.py: pictures + JSON equal to ``inference_topdown``, the default MTCNN
+detector ("no face found" reported per input), video tracking and on ONNX Runtime,
 ``--wflw-to-68``, and bad inputs reported while the other inputs are still processed."""
 import importlib.util
 import json
@@ -42,7 +43,7 @@ def test_pictures_and_json(ckpt, tmp_path):
     (p1, b1), (p2, _) = afw_faces(2)
     (tmp_path / 'boxes.json').write_text(json.dumps({p1.rsplit('/', 1)[1]: [b1.tolist()]}))
     code, pred = run(tmp_path, p1, p2, '--config', SMALL_CONFIG, '--checkpoint', ckpt,
-                     '--bboxes', tmp_path / 'boxes.json')
+                     '--bboxes', tmp_path / 'boxes.json', '--whole-image')
     assert code == 0 and pred['errors'] == []
     model = small_model(flip_test=True)   # as the config
     for res, path in zip(pred['results'], (p1, p2)):
@@ -101,6 +102,42 @@ def test_face_detector(ckpt, tmp_path):
     assert cv2.imread(pred['results'][0]['visualization']).shape == cv2.imread(path).shape
 
 
+def test_default_detector_and_no_face(ckpt, tmp_path, capsys):
+    """Without boxes the demo runs MTCNN: one face on a fixture crop, and an image without a
+    face is reported as such (not replaced by the whole image)."""
+    (path, box), = afw_faces(1)
+    cv2.imwrite(str(tmp_path / 'blank.png'), np.full((120, 160, 3), 90, np.uint8))
+    code, pred = run(tmp_path, path, tmp_path / 'blank.png', '--config', SMALL_CONFIG,
+                     '--checkpoint', ckpt)
+    assert code == 0 and pred['model']['detector'] == 'MTCNNFaceDetector'
+    face, blank = pred['results']
+    assert len(face['faces']) == 1 and 'note' not in face
+    centre = (np.asarray(face['faces'][0]['bbox'][:2]) + face['faces'][0]['bbox'][2:]) / 2
+    assert np.abs(centre - (box[:2] + box[2:]) / 2).max() < 0.15 * (box[2] - box[0])
+    assert blank['faces'] == [] and blank['note'] == 'no face found'
+    assert 'blank.png: no face found' in capsys.readouterr().err
+
+
+def test_video_tracking(ckpt, tmp_path, capsys):
+    """A video with the detector: detection on frame 0 and every --redetect-every frames, the
+    crops of the other frames follow the landmarks; frames/s reported."""
+    img = cv2.imread(afw_faces(1)[0][0])
+    video = str(tmp_path / 'faces.mp4')
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*'mp4v'), 5,
+                             (img.shape[1], img.shape[0]))
+    for shift in range(0, 20, 4):
+        writer.write(np.roll(img, shift, axis=1))
+    writer.release()
+    code, pred = run(tmp_path, video, '--config', SMALL_CONFIG, '--checkpoint', ckpt,
+                     '--redetect-every', 3, '--track-min-score', -1, '--smooth', 0.3)
+    assert code == 0
+    (res, ) = pred['results']
+    assert [f['tracked'] for f in res['frames']] == [False, True, True, False, True]
+    assert res['detector_frames'] == 2 and res['frames_without_face'] == 0
+    assert res['processing_fps'] > 0
+    assert 'frames/s' in capsys.readouterr().err
+
+
 def test_video_on_onnxruntime(tmp_path):
     onnx_file = small_onnx()
     img = cv2.imread(afw_faces(1)[0][0])
@@ -110,7 +147,8 @@ def test_video_on_onnxruntime(tmp_path):
     for shift in (0, 6, 12):
         writer.write(np.roll(img, shift, axis=0))
     writer.release()
-    code, pred = run(tmp_path, video, '--backend', 'onnxruntime', '--onnx', onnx_file)
+    code, pred = run(tmp_path, video, '--backend', 'onnxruntime', '--onnx', onnx_file,
+                     '--whole-image')
     assert code == 0
     (res, ) = pred['results']
     assert res['type'] == 'video' and len(res['frames']) == 3
@@ -124,7 +162,8 @@ def test_video_on_onnxruntime(tmp_path):
 def test_wflw_to_68(tmp_path):
     config, ckpt = small_wflw()
     path = str(REPO.parent / 'shared/fixtures/mmpose_samples/wflw/7_Cheering_Cheering_7_16.jpg')
-    code, pred = run(tmp_path, path, '--config', config, '--checkpoint', ckpt, '--wflw-to-68')
+    code, pred = run(tmp_path, path, '--config', config, '--checkpoint', ckpt, '--wflw-to-68',
+                     '--whole-image')
     assert code == 0 and pred['model']['layout'] == '300w (from wflw)'
     (face, ) = pred['results'][0]['faces']
     h, w = cv2.imread(path).shape[:2]

@@ -1,0 +1,235 @@
+"""One call from a photo to face landmarks: detector → crops → model → image pixels.
+
+    from adnet_mmpose.apis import FaceLandmarker
+    fl = FaceLandmarker(device='cpu')      # the released 68-point model + MTCNN, offline
+    faces = fl('photo.jpg')                # [{'bbox', 'bbox_score', 'keypoints', ...}, ...]
+
+The path (:func:`~adnet_mmpose.deploy.topdown.landmarks_in_boxes`) is the one the demo and the
+ONNX Runtime runner use; the backends (PyTorch, :class:`FastLandmarkModel`, ONNX Runtime) are
+interchangeable pieces of it.
+"""
+import logging
+import os.path as osp
+import tempfile
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.logging import print_log
+
+from adnet_mmpose.deploy.crop import check_boxes
+from adnet_mmpose.deploy.images import as_bgr
+from adnet_mmpose.deploy.topdown import landmarks_in_boxes
+from .face_detector import FaceDetector, build_face_detector
+from .wflw_to_300w import wflw_to_300w
+
+BACKENDS = ('pytorch', 'onnxruntime')
+
+
+class Faces(list):
+    """The faces of one input: a list of dicts, plus ``source`` (path or ``'input N'``) and
+    ``error`` (None, or why this input gave no result; only in a batch call)."""
+
+    def __init__(self, faces=(), source: str = 'image', error: Optional[str] = None):
+        super().__init__(faces)
+        self.source, self.error = source, error
+
+
+def released_paths():
+    """(config, checkpoint) of the released 68-point model; ``FileNotFoundError`` naming the
+    ``checkpoint=`` option when this installation has no checkpoint file."""
+    from .released_model import RELEASED_CHECKPOINT, RELEASED_CONFIG
+    if not osp.isfile(RELEASED_CHECKPOINT):
+        raise FileNotFoundError(
+            f'the released model checkpoint {RELEASED_CHECKPOINT} is not in this installation: '
+            'pass checkpoint=<local .pth> (and config=<its config>) to FaceLandmarker')
+    return RELEASED_CONFIG, RELEASED_CHECKPOINT
+
+
+class FaceLandmarker:
+    """Face landmarks of images with any ADNet model.
+
+    Args:
+        config: ADNet config (default: the released 68-point model's).
+        checkpoint: its local checkpoint (default: the released model's file).
+        device: 'cpu' or 'cuda[:N]' (model and detector).
+        detector: ``'mtcnn'`` (default, offline, weights from the ``facenet-pytorch``
+            package), an mmdet face detector config (with ``det_checkpoint``), a
+            :class:`~adnet_mmpose.apis.face_detector.FaceDetector`, or None (then every call
+            needs ``bboxes=`` or ``whole_image=True``).
+        det_checkpoint: local weights of an mmdet ``detector`` config.
+        det_options: keyword arguments of the detector (e.g. ``score_thr``, ``min_size``).
+        backend: ``'pytorch'`` or ``'onnxruntime'``.
+        onnx: the exported model for ``backend='onnxruntime'`` (default: exported from
+            ``config`` + ``checkpoint`` into a temporary file).
+        fast: PyTorch backend under :class:`FastLandmarkModel`: ``'eager'``, ``'compile'`` or
+            ``'cuda_graph'`` (no flip test); None: the model as ``inference_topdown`` runs it.
+        fast_batch: the batch size(s) ``fast`` prepares.
+        fast_dtype: ``'fp32'`` or ``'bf16'`` (CUDA with native bf16).
+        flip_test: override the config's flip test (PyTorch backend without ``fast``).
+        to_68: map a WFLW-98 model's landmarks to the 68-point 300-W layout.
+        trust_checkpoint: load checkpoints (model, mmdet detector) that need full unpickling
+            (only files you trust; see :mod:`adnet_mmpose.utils.checkpoint`).
+
+    Attributes:
+        meta (dict): layout of the returned landmarks (``dataset_name``, ``num_keypoints``,
+            ``keypoint_colors``, ``boundaries``).
+    """
+
+    def __init__(self, config: Optional[str] = None, checkpoint: Optional[str] = None,
+                 device: str = 'cpu', detector: Union[str, FaceDetector, None] = 'mtcnn',
+                 det_checkpoint: Optional[str] = None, det_options: Optional[dict] = None,
+                 backend: str = 'pytorch', onnx: Optional[str] = None,
+                 fast: Optional[str] = None, fast_batch: Union[int, Sequence[int]] = 1,
+                 fast_dtype: str = 'fp32', flip_test: Optional[bool] = None,
+                 to_68: bool = False, trust_checkpoint: bool = False):
+        if backend not in BACKENDS:
+            raise ValueError(f'backend={backend!r}: choose one of {BACKENDS}')
+        if backend == 'onnxruntime' and fast:
+            raise ValueError("fast= runs the PyTorch network; it does not apply to "
+                             "backend='onnxruntime'")
+        if backend == 'onnxruntime' and onnx:
+            self.backend = _ort_backend(onnx, device)
+        else:
+            if checkpoint is None:
+                if config is not None:
+                    raise ValueError('config= needs its checkpoint=<local .pth>')
+                config, checkpoint = released_paths()
+            elif config is None:
+                raise ValueError('checkpoint= needs the config=<ADNet config> it was trained '
+                                 'with')
+            self.backend = self._torch_backend(config, checkpoint, device, backend, fast,
+                                               fast_batch, fast_dtype, flip_test,
+                                               trust_checkpoint)
+        self.meta = self._layout(to_68)
+        self.to_68 = to_68
+        det_options = dict(det_options or {})
+        if det_checkpoint:
+            det_options['trust_checkpoint'] = trust_checkpoint
+        self.detector = build_face_detector(detector, device=device, checkpoint=det_checkpoint,
+                                            **det_options)
+
+    def _torch_backend(self, config, checkpoint, device, backend, fast, fast_batch,
+                       fast_dtype, flip_test, trust_checkpoint):
+        from .landmark_backends import FastBackend, TorchBackend
+        from .model_loading import init_adnet
+        model = init_adnet(config, checkpoint, device=device, trust_checkpoint=trust_checkpoint)
+        if backend == 'onnxruntime':
+            from adnet_mmpose.deploy.export import export_onnx
+            self._onnx_dir = tempfile.TemporaryDirectory(prefix='adnet-onnx-')
+            onnx = export_onnx(model.cfg, checkpoint, osp.join(self._onnx_dir.name, 'model.onnx'),
+                               route='torch', trust_checkpoint=trust_checkpoint)
+            return _ort_backend(onnx, device)
+        if fast:
+            return FastBackend(model, mode=fast, batch_size=fast_batch, dtype=fast_dtype)
+        return TorchBackend(model, flip_test=flip_test)
+
+    def _layout(self, to_68: bool) -> dict:
+        info = self.backend.info
+        meta = dict(dataset_name=info['dataset_name'], num_keypoints=info['num_keypoints'],
+                    keypoint_colors=info.get('keypoint_colors'),
+                    boundaries=info['boundaries'])
+        if not to_68:
+            return meta
+        if info['num_keypoints'] != 98:
+            raise ValueError(f"to_68=True needs a 98-landmark WFLW model, this one has "
+                             f"{info['num_keypoints']} landmarks")
+        from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
+        from adnet_mmpose.utils.boundary import load_boundaries
+        layout = dict(from_file=_config_file('_base_/datasets/300w.py'))
+        parsed = parse_pose_metainfo(layout)
+        return dict(dataset_name='300w (from wflw)', num_keypoints=68,
+                    keypoint_colors=parsed['keypoint_colors'],
+                    boundaries=[dict(name=g.name, indices=list(g.indices), closed=g.closed)
+                                for g in load_boundaries(layout)])
+
+    def face_boxes(self, img: np.ndarray, source: str = 'image', bboxes=None,
+                   whole_image: bool = False) -> np.ndarray:
+        """(N, 5) face boxes of a BGR image: ``bboxes`` (checked), else the whole image when
+        ``whole_image``, else the detector's."""
+        h, w = img.shape[:2]
+        if bboxes is not None:
+            return check_boxes(bboxes, (h, w), source).reshape(-1, 5)
+        if whole_image:
+            return check_boxes([0, 0, w, h], (h, w), source)
+        if self.detector is None:
+            raise ValueError(f'{source}: no face boxes: FaceLandmarker(detector=None) needs '
+                             'bboxes= or whole_image=True')
+        return self.detector(img, source)
+
+    def landmarks(self, img: np.ndarray, boxes: np.ndarray):
+        """Keypoints (N, K, 2) in image pixels and scores (N, K) of checked (N, 5) boxes of a
+        BGR image (``to_68`` applied)."""
+        keypoints, scores = landmarks_in_boxes(self.backend, img, boxes)
+        if self.to_68:
+            keypoints, scores = wflw_to_300w(keypoints, scores)
+        return keypoints, scores
+
+    def predict(self, image, bboxes=None, whole_image: bool = False,
+                source: Optional[str] = None) -> Faces:
+        """The faces of one image (see :meth:`__call__`); errors are raised."""
+        source = source or (image if isinstance(image, str) else 'image')
+        img = as_bgr(image, source)
+        boxes = self.face_boxes(img, source, bboxes, whole_image)
+        keypoints, scores = self.landmarks(img, boxes)
+        return Faces([dict(bbox=b[:4].copy(), bbox_score=float(b[4]), keypoints=k,
+                           keypoint_scores=s) for b, k, s in zip(boxes, keypoints, scores)],
+                     source)
+
+    def __call__(self, images, bboxes=None, whole_image: bool = False
+                 ) -> Union[Faces, List[Faces]]:
+        """Landmarks of every face.
+
+        Args:
+            images: a path or a BGR (or grey) numpy image, or a list of them.
+            bboxes: face boxes ``x1, y1, x2, y2[, score]`` (N, 4|5) in image pixels, skipping
+                the detector; for a list of images a list with one entry (or None: detect)
+                per image.
+            whole_image: use the whole image as the face box when no ``bboxes`` are given.
+
+        Returns:
+            For one image a :class:`Faces` list with one dict per face: ``bbox`` (4,)
+            ``x1, y1, x2, y2``, ``bbox_score``, ``keypoints`` (K, 2) in original-image pixels,
+            ``keypoint_scores`` (K,); empty when no face is found. For a list of images a list
+            of those; an input that fails (unreadable file, bad box, ...) gives an empty
+            :class:`Faces` whose ``error`` says why (also logged), the others still run.
+
+        Raises:
+            ValueError: for a single image that cannot be processed (unreadable, bad box).
+        """
+        if not isinstance(images, (list, tuple)):
+            return self.predict(images, bboxes, whole_image)
+        if bboxes is not None and len(bboxes) != len(images):
+            raise ValueError(f'bboxes= has {len(bboxes)} entries for {len(images)} images')
+        results = []
+        for i, image in enumerate(images):
+            source = image if isinstance(image, str) else f'input {i}'
+            try:
+                results.append(self.predict(image, None if bboxes is None else bboxes[i],
+                                            whole_image, source))
+            except ValueError as e:
+                print_log(str(e), logger='current', level=logging.WARNING)
+                results.append(Faces(source=source, error=str(e)))
+        return results
+
+
+def _config_file(name: str) -> str:
+    """A file of this project's ``configs/``: the installed package's ``.mim`` copy, else the
+    source checkout's."""
+    package = Path(__file__).resolve().parents[1]
+    for root in (package / '.mim' / 'configs', package.parent / 'configs'):
+        if (root / name).is_file():
+            return str(root / name)
+    raise FileNotFoundError(f'configs/{name} is neither in {package / ".mim"} nor beside the '
+                            'package')
+
+
+def _ort_backend(onnx: str, device: str):
+    from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
+    if not osp.isfile(onnx):
+        raise FileNotFoundError(f'onnx: {onnx} does not exist (export one with '
+                                'tools/deploy/export_onnx.py)')
+    providers = (['CUDAExecutionProvider', 'CPUExecutionProvider']
+                 if str(device).startswith('cuda') else ['CPUExecutionProvider'])
+    return ONNXLandmarkRunner(onnx, providers=providers)

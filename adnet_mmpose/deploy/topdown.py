@@ -1,0 +1,44 @@
+"""The one top-down landmark path every entry point uses: face boxes → crops → a backend →
+landmarks in image pixels, in numpy + OpenCV only (no torch).
+
+A backend is any object with
+
+* ``info``: dict with ``input_size`` (w, h), ``mean``, ``std``, ``bgr_to_rgb``, ``padding``
+  (the model's preprocessing, as :func:`~adnet_mmpose.deploy.export.deploy_info` records it),
+  ``num_keypoints``, ``dataset_name``, ``boundaries``, ``keypoint_colors``;
+* ``run(x)``: (B, 3, H, W) float32 normalised crops → landmarks (B, K, 2) in input-crop
+  pixels and scores (B, K), numpy.
+
+The ONNX Runtime runner (:mod:`~adnet_mmpose.deploy.ort_runner`) is one; the PyTorch ones are
+in :mod:`adnet_mmpose.apis.landmark_backends`.
+"""
+from typing import Tuple
+
+import numpy as np
+
+from .crop import crop_faces, normalise, to_image
+
+
+def landmarks_in_boxes(backend, img: np.ndarray,
+                       boxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Landmarks of the faces in ``boxes``.
+
+    Args:
+        backend: see the module docstring.
+        img: (H, W, 3) uint8 BGR image.
+        boxes: (N, ≥4) checked ``x1, y1, x2, y2`` face boxes in image pixels
+            (:func:`~adnet_mmpose.deploy.crop.check_boxes`).
+
+    Returns:
+        keypoints (N, K, 2) in image pixels and scores (N, K), float32.
+    """
+    info = backend.info
+    size = tuple(info['input_size'])
+    if not len(boxes):
+        k = info['num_keypoints']
+        return np.zeros((0, k, 2), np.float32), np.zeros((0, k), np.float32)
+    crops, center, scale = crop_faces(img, boxes, size, info['padding'])
+    landmarks, scores = backend.run(normalise(crops, info['mean'], info['std'],
+                                              info['bgr_to_rgb']))
+    keypoints = to_image(np.asarray(landmarks, np.float32), center, scale, size)
+    return keypoints.astype(np.float32), np.asarray(scores, np.float32)
