@@ -111,6 +111,11 @@ def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     device = _device(args.device)
     if device == 'cpu':
+        if cfg.get('sync_bn') and args.launcher != 'none':
+            print_log("sync_bn: torch's SyncBatchNorm needs CUDA; on the CPU each process keeps "
+                      'its own BatchNorm statistics (SyncBuffersHook, if configured, averages '
+                      'them at every epoch end)', logger='current', level=30)
+        cfg.sync_bn = None
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
         if args.launcher == 'pytorch':
             _init_cpu_process_group()
