@@ -1,25 +1,45 @@
-"""A broken OpenMMLab install is reported at import time with the fix, not deep in mmpose."""
+"""Version ranges, not pins: versions outside the supported ranges warn, only a missing or
+known-broken package (mmcv without ops, torch too old) stops ``import adnet_mmpose``, with the
+fix, before mmpose fails deep inside. (A real second environment: test_second_environment.)"""
 import subprocess
 import sys
+
+import pytest
 
 from adnet_mmpose.utils import env_check
 from tests.conftest import REPO
 
 
-def test_reports_wrong_versions(monkeypatch):
-    versions = {'torch': '2.14.1', 'mmengine': '0.10.7', 'mmcv': '2.2.0', 'mmpose': '1.3.2'}
-    monkeypatch.setattr(env_check, '_version', versions.get)
-    found = env_check.problems(strict_torch=True)
-    assert any('torch 2.14.1 is installed but the project is pinned to 2.13.0' in p for p in found)
-    assert any('mmcv 2.2.0 is installed but adnet_mmpose needs 2.1.0' in p for p in found)
-    assert all("make install" in p for p in found)
-    assert not [p for p in env_check.problems(strict_torch=False) if p.startswith('torch')]
+def fake(monkeypatch, **versions):
+    have = {'torch': '2.13.0+cu130', 'mmengine': '0.10.7', 'mmcv': '2.1.0', 'mmpose': '1.3.2'}
+    have.update(versions)
+    monkeypatch.setattr(env_check, '_version', have.get)
 
 
-def test_reports_missing_package(monkeypatch):
-    monkeypatch.setattr(env_check, '_version', lambda name: None if name == 'mmpose' else
-                        env_check.PINNED[name])
-    assert env_check.problems()[0].startswith('mmpose is not installed (need 1.3.2)')
+def test_pinned_and_in_range_versions_pass(monkeypatch):
+    assert env_check.problems() == ([], [])   # this environment
+    fake(monkeypatch, mmpose='1.3.1', mmengine='0.10.6', mmcv='2.2.0', torch='2.6.0')
+    assert env_check.problems() == ([], [])
+
+
+def test_outside_the_range_warns_with_the_range(monkeypatch):
+    fake(monkeypatch, mmpose='1.4.0', mmcv='2.3.1')
+    errors, warns = env_check.problems()
+    assert errors == []
+    assert warns[0].startswith('mmcv 2.3.1 is outside the supported range mmcv>=2.0.0,<2.3.0')
+    assert warns[1].startswith('mmpose 1.4.0 is outside the supported range mmpose>=1.3.0,<1.4.0')
+    assert 'tested: 1.3.1, 1.3.2' in warns[1]
+    with pytest.warns(UserWarning, match='mmpose 1.4.0 is outside'):
+        env_check.check_environment()
+
+
+def test_missing_package_and_old_torch_are_errors(monkeypatch):
+    fake(monkeypatch, mmpose=None, torch='2.5.1')
+    errors, _ = env_check.problems()
+    assert errors[0].startswith('mmpose is not installed; install mmpose>=1.3.0,<1.4.0')
+    assert errors[1].startswith('torch 2.5.1 is too old: adnet_mmpose needs torch>=2.6.0')
+    with pytest.raises(ImportError, match='broken environment'):
+        env_check.check_environment()
 
 
 def test_mmcv_without_ops_fails_import_with_a_clear_message():
@@ -28,4 +48,16 @@ def test_mmcv_without_ops_fails_import_with_a_clear_message():
     assert out.returncode != 0
     assert 'adnet_mmpose: broken environment' in out.stderr
     assert 'mmcv is installed without its compiled ops' in out.stderr
+    assert 'MMCV_WITH_OPS=1' in out.stderr
     assert 'site-packages/mmpose' not in out.stderr  # stopped before mmpose was imported
+
+
+def test_version_of_the_imported_copy(tmp_path, monkeypatch):
+    """Versions are read from the package Python imports (a copy first on sys.path wins)."""
+    (tmp_path / 'fake_mmlab').mkdir()
+    (tmp_path / 'fake_mmlab' / '__init__.py').write_text('')
+    (tmp_path / 'fake_mmlab' / 'version.py').write_text("__version__ = '1.3.0rc1'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert env_check._version('fake_mmlab') == '1.3.0rc1'
+    assert env_check._key('2.13.0+cu130') == (2, 13, 0) and env_check._key('2.0.0rc4') == (2, 0, 0)
+    assert env_check._version('no_such_package') is None

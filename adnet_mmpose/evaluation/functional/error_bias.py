@@ -22,18 +22,15 @@ Statistics (:func:`bias_stats`), over the (image, landmark) errors they pool:
 (``inf`` with a zero tangent RMS, ``nan`` when both are zero), the signed means
 ``normal_mean`` / ``tangent_mean`` and ``count``.
 """
-from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from ...utils.boundary import Boundary, boundary_normals, load_boundaries, membership, neighbours
+from ...utils.package_files import config_file
 from .face_alignment import (ArrayLike, check_inputs, dataset_defaults, normalizing_distance,
                              resolve_norm)
-
-#: The repository's metainfo files (with ``boundaries``), used when no groups are given.
-METAINFO_DIR = Path(__file__).resolve().parents[3] / 'configs' / '_base_' / 'datasets'
 
 
 class ErrorComponents(NamedTuple):
@@ -50,15 +47,12 @@ class ErrorComponents(NamedTuple):
 
 
 def dataset_boundaries(dataset: str) -> List[Boundary]:
-    """Boundary groups of ``'wflw'``, ``'300w'`` or ``'cofw'`` from the repository's
-    ``configs/_base_/datasets/<dataset>.py``."""
+    """Boundary groups of ``'wflw'``, ``'300w'`` or ``'cofw'`` from this project's
+    ``configs/_base_/datasets/<dataset>.py`` (installed with the package, see
+    :mod:`adnet_mmpose.utils.package_files`)."""
     num_keypoints = dataset_defaults(dataset)['num_keypoints']
-    path = METAINFO_DIR / f'{dataset.lower()}.py'
-    if not path.exists():
-        raise ValueError(f'{path} not found (the package is not run from the repository); '
-                         'pass the boundary groups explicitly, e.g. '
-                         "boundaries=dict(from_file='.../wflw.py')")
-    return load_boundaries(dict(from_file=str(path)), num_keypoints)
+    path = config_file(f'_base_/datasets/{dataset.lower()}.py')
+    return load_boundaries(dict(from_file=path), num_keypoints)
 
 
 def normal_owner(boundaries: Sequence[Boundary], num_keypoints: int) -> List[Optional[str]]:
