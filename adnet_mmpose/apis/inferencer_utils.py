@@ -1,134 +1,155 @@
-"""``MMPoseInferencer`` with ADNet configs: caller boxes, offline face detectors, strict weights.
+"""``MMPoseInferencer`` for ADNet configs: caller boxes, offline face detectors, strict and safe
+weights — as subclasses, so mmpose's own inferencers are never changed.
 
-Importing this module installs the support (:func:`install_inferencer_support`); ADNet configs
-list it in ``custom_imports``, so ``MMPoseInferencer(pose2d=CONFIG, ...)`` gets it when it
-loads the config.
+``from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer`` takes the arguments of
+mmpose's ``MMPoseInferencer`` plus ``trust_checkpoint``; for a 2D config whose head is
+``ADNetHead`` it builds :class:`ADNetPose2DInferencer`, for any other model mmpose's own
+inferencer (with the same safe checkpoint loading). What :class:`ADNetPose2DInferencer`
+changes in mmpose 1.3's ``Pose2DInferencer``:
 
-What mmpose 1.3.2's ``Pose2DInferencer`` (built by ``MMPoseInferencer(pose2d=...)``) does and
-what :func:`install_inferencer_support` changes for configs whose head is ``ADNetHead`` (other
-models keep mmpose's behaviour unchanged):
-
-- ``bboxes=`` is accepted but ignored (``preprocess_single`` resets it; open-mmlab/mmpose#3233).
-  With ADNet, ``bboxes=[boxes_of_input_0, boxes_of_input_1, ...]`` ((N, 4|5) xyxy[score] per
-  input) are the faces; inputs without boxes fall back to the detector or the whole image.
-  A box outside the image raises ``ValueError``.
-- The detector: ``_init_detector`` maps ``cfg.dataset_type`` to an object type through the
-  dataset's module (``mmpose.datasets.datasets.face.*`` → ``'face'``, which covers ADNet's
-  ``Face300WDataset`` / ``WFLWDataset`` / ``COFWDataset``) and, with ``det_model=None``, takes
-  ``default_det_models['face']``: mmpose's YOLOX-s face config with weights from
-  download.openmmlab.com. ADNet configs get the same default config but never download: the
-  weights (``det_weights``, a local copy of that file, or the URL only when already in torch's
-  hub cache) must be local, else a ``FileNotFoundError`` names
-  ``det_model`` / ``det_weights`` / ``det_model='whole_image'``. ``det_cat_ids`` defaults
-  to 0 (a face detector's one class) instead of mmpose's ``None``, which keeps no box.
-- Weights: loaded only from a local file (``pose2d_weights``; mmengine checkpoints are trusted
-  as in the other entry points), strictly (:func:`check_checkpoint`: mmengine alone loads a
-  mismatching checkpoint with a warning), and the dataset metainfo falls back to the config's
-  test set (ADNet configs may train on a ``ConcatDataset``).
+- ``bboxes=`` is honoured (mmpose's ``preprocess_single`` resets it; open-mmlab/mmpose#3233):
+  ``bboxes=[boxes_of_input_0, boxes_of_input_1, ...]`` ((N, 4|5) xyxy[score] per input) are
+  the faces; inputs without boxes fall back to the detector or the whole image. A box outside
+  the image raises ``ValueError``.
+- The detector: ``det_model`` names in :data:`DETECTOR_ALIASES` are resolved here; otherwise
+  mmpose's choice is kept (``det_model=None`` with a face dataset: mmpose's YOLOX-s face
+  config) but never downloaded: the weights (``det_weights``, a local copy, or a URL already in
+  torch's hub cache) must be local, else a ``FileNotFoundError`` names ``det_model`` /
+  ``det_weights`` / ``det_model='whole_image'``. ``det_cat_ids`` defaults to 0 (a face
+  detector's one class) instead of mmpose's ``None``, which keeps no box.
+- Weights: loaded only from a local file (``pose2d_weights``) under
+  :func:`~adnet_mmpose.utils.checkpoint.checkpoint_loading` (weights-only unless
+  ``trust_checkpoint=True``), strictly (:func:`check_checkpoint`: mmengine alone loads a
+  mismatching checkpoint with a warning); the dataset metainfo falls back to the config's test
+  set (ADNet configs may train on a ``ConcatDataset``).
 - Visualisation: mmpose's ``PoseLocalVisualizer`` fails under numpy >= 2.4 when it draws a
-  keypoint; ADNet configs get :class:`FaceLandmarkVisualizer`, and the metainfo makes it draw
+  keypoint; it is replaced by :class:`FaceLandmarkVisualizer`, and the metainfo makes it draw
   the boundary curves (:mod:`adnet_mmpose.apis.face_visualizer`).
 """
-import functools
 import os.path as osp
+from typing import Callable, Dict, Optional
 
 import mmcv
 from mmengine.config import Config, ConfigDict
+from mmpose.apis.inferencers import MMPoseInferencer as _MMPoseInferencer
 from mmpose.apis.inferencers import Pose2DInferencer
 from mmpose.apis.inferencers.utils import default_det_models
 from mmpose.registry import DATASETS
 
 from adnet_mmpose.deploy.crop import check_boxes
 from adnet_mmpose.utils.checkpoint import checkpoint_loading
-from .model_loading import check_checkpoint, dataset_meta_of, head_boundaries, is_adnet_config
 from .face_visualizer import visual_meta
+from .model_loading import check_checkpoint, dataset_meta_of, head_boundaries, is_adnet_config
 from .offline_weights import local_weights
 
-WHOLE_IMAGE = ('whole_image', 'whole-image')
 POSE_VISUALIZER = ('PoseLocalVisualizer', 'mmpose.PoseLocalVisualizer')
 
 
-def _adnet_only(method):
-    """Wrap a ``Pose2DInferencer`` method: ADNet configs take the ``adnet`` variant."""
-    def decorate(adnet):
-        @functools.wraps(method)
-        def wrapper(self, *args, **kwargs):
-            cfg = getattr(self, 'cfg', None) or next(
-                (a for a in (*args, *kwargs.values()) if isinstance(a, (Config, ConfigDict))), None)
-            if cfg is not None and is_adnet_config(cfg):
-                return adnet(self, method, *args, **kwargs)
-            return method(self, *args, **kwargs)
-        wrapper.adnet_wrapped = True
-        return wrapper
-    return decorate
+def _no_detector(inferencer, det_weights, det_cat_ids, device) -> None:
+    """The whole image (or the ``bboxes=`` given per input) is the face box."""
+    inferencer.detector = None
 
 
-def _init_model(self, original, cfg, weights, device='cpu'):
-    if weights is not None:
-        weights = local_weights(weights, 'pose2d_weights')
-    with checkpoint_loading():
-        return original(self, cfg, weights, device)
+#: ``det_model`` names resolved before mmpose's detector set-up, the one place for detector
+#: aliases: ``name → set_up(inferencer, det_weights, det_cat_ids, device)``, which sets
+#: ``inferencer.detector`` (None, or a callable like mmdet's ``DetInferencer``) and, with a
+#: detector, ``inferencer.det_cat_ids``.
+DETECTOR_ALIASES: Dict[str, Callable] = {'whole_image': _no_detector,
+                                         'whole-image': _no_detector}
 
 
-def _load_weights_to_model(self, original, model, checkpoint, cfg):
-    if checkpoint is not None:
-        check_checkpoint(model, checkpoint, source='pose2d_weights', config='the pose2d config')
-    original(self, model, checkpoint, cfg)
-    model.dataset_meta = visual_meta(dataset_meta_of(cfg, checkpoint), head_boundaries(cfg))
+class ADNetPose2DInferencer(Pose2DInferencer):
+    """mmpose's ``Pose2DInferencer`` for ADNet configs (see the module doc).
+
+    Args:
+        model, weights, device, scope, det_model, det_weights, det_cat_ids, show_progress:
+            as ``Pose2DInferencer``.
+        trust_checkpoint: load checkpoints that need full unpickling (trusted files only).
+    """
+
+    def __init__(self, model, weights: Optional[str] = None, device: Optional[str] = None,
+                 scope: Optional[str] = 'mmpose', det_model=None,
+                 det_weights: Optional[str] = None, det_cat_ids=None,
+                 show_progress: bool = False, trust_checkpoint: bool = False) -> None:
+        self.trust_checkpoint = trust_checkpoint
+        super().__init__(model, weights, device, scope, det_model, det_weights, det_cat_ids,
+                         show_progress)
+
+    def _init_model(self, cfg, weights, device='cpu'):
+        if weights is not None:
+            weights = local_weights(weights, 'pose2d_weights')
+        with checkpoint_loading(self.trust_checkpoint):
+            return super()._init_model(cfg, weights, device)
+
+    def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
+        if checkpoint is not None:
+            check_checkpoint(model, checkpoint, source='pose2d_weights',
+                             config='the pose2d config')
+        super()._load_weights_to_model(model, checkpoint, cfg)
+        model.dataset_meta = visual_meta(dataset_meta_of(cfg, checkpoint), head_boundaries(cfg))
+
+    def _init_visualizer(self, cfg):
+        if cfg.get('visualizer', {}).get('type') in POSE_VISUALIZER:
+            cfg.visualizer.type = 'FaceLandmarkVisualizer'
+        return super()._init_visualizer(cfg)
+
+    def _init_detector(self, det_model=None, det_weights=None, det_cat_ids=None, device=None):
+        if isinstance(det_model, str) and det_model in DETECTOR_ALIASES:
+            return DETECTOR_ALIASES[det_model](self, det_weights, det_cat_ids, device)
+        hint = ("Pass det_model=<mmdet face detector config> with det_weights=<its local .pth>, "
+                "or det_model='whole_image' (whole image, or bboxes= per input, as face boxes).")
+        if det_model is None:
+            module = DATASETS.get(self.cfg.dataset_type).__module__
+            object_type = module.split('datasets.')[-1].split('.')[0].lower()
+            if object_type not in default_det_models:
+                return super()._init_detector(det_model, det_weights, det_cat_ids, device)
+            default = default_det_models[object_type]
+            det_model, det_weights = default['model'], det_weights or default['weights']
+            det_cat_ids = default['cat_ids'] if det_cat_ids is None else det_cat_ids
+            hint = (f"{self.cfg.dataset_type} is a {object_type} dataset, for which MMPose's "
+                    f'default detector is {osp.basename(str(det_model))}. ' + hint)
+        det_weights = local_weights(det_weights, 'det_weights', hint)
+        with checkpoint_loading(self.trust_checkpoint):
+            return super()._init_detector(det_model, det_weights,
+                                          0 if det_cat_ids is None else det_cat_ids, device)
+
+    def preprocess_single(self, input, index, bbox_thr=0.3, nms_thr=0.3, bboxes=()):
+        if self.cfg.data_mode != 'topdown' or bboxes is None or len(bboxes) == 0:
+            return super().preprocess_single(input, index, bbox_thr=bbox_thr, nms_thr=nms_thr)
+        name = input if isinstance(input, str) else f'input {index}'
+        img = mmcv.imread(input) if isinstance(input, str) else input
+        if img is None:
+            raise ValueError(f'{name}: cannot read the image')
+        boxes = check_boxes(bboxes, img.shape[:2], name)
+        path = input if isinstance(input, str) else f'{index}.jpg'.rjust(10, '0')   # as mmpose
+        info = dict(img=img, img_path=path, **self.model.dataset_meta)
+        return [self.pipeline(dict(info, bbox=box[None, :4], bbox_score=box[4:5]))
+                for box in boxes]
 
 
-def _init_detector(self, original, det_model=None, det_weights=None, det_cat_ids=None,
-                   device=None):
-    if det_model in WHOLE_IMAGE:
-        return original(self, det_model, det_weights, det_cat_ids, device)
-    hint = ("Pass det_model=<mmdet face detector config> with det_weights=<its local .pth>, "
-            "or det_model='whole_image' (whole image, or bboxes= per input, as face boxes).")
-    if det_model is None:
-        module = DATASETS.get(self.cfg.dataset_type).__module__
-        object_type = module.split('datasets.')[-1].split('.')[0].lower()
-        if object_type not in default_det_models:
-            return original(self, det_model, det_weights, det_cat_ids, device)
-        default = default_det_models[object_type]
-        det_model, det_weights = default['model'], det_weights or default['weights']
-        det_cat_ids = default['cat_ids'] if det_cat_ids is None else det_cat_ids
-        hint = (f"{self.cfg.dataset_type} is a {object_type} dataset, for which MMPose's default "
-                f'detector is {osp.basename(str(det_model))}. ' + hint)
-    det_weights = local_weights(det_weights, 'det_weights', hint)
-    return original(self, det_model, det_weights, 0 if det_cat_ids is None else det_cat_ids,
-                    device)
+class MMPoseInferencer(_MMPoseInferencer):
+    """mmpose's ``MMPoseInferencer`` (same arguments and calls) that builds
+    :class:`ADNetPose2DInferencer` for ADNet 2D configs and loads every checkpoint safely.
 
+    Args:
+        trust_checkpoint: load checkpoints that need full unpickling (trusted files only).
+        Others: as mmpose's ``MMPoseInferencer``.
+    """
 
-def _init_visualizer(self, original, cfg):
-    if cfg.get('visualizer', {}).get('type') in POSE_VISUALIZER:
-        cfg.visualizer.type = 'FaceLandmarkVisualizer'
-    return original(self, cfg)
-
-
-def _preprocess_single(self, original, input, index, bbox_thr=0.3, nms_thr=0.3, bboxes=()):
-    if self.cfg.data_mode != 'topdown' or bboxes is None or len(bboxes) == 0:
-        return original(self, input, index, bbox_thr=bbox_thr, nms_thr=nms_thr)
-    name = input if isinstance(input, str) else f'input {index}'
-    img = mmcv.imread(input) if isinstance(input, str) else input
-    if img is None:
-        raise ValueError(f'{name}: cannot read the image')
-    boxes = check_boxes(bboxes, img.shape[:2], name)
-    path = input if isinstance(input, str) else f'{index}.jpg'.rjust(10, '0')   # as mmpose
-    info = dict(img=img, img_path=path, **self.model.dataset_meta)
-    return [self.pipeline(dict(info, bbox=box[None, :4], bbox_score=box[4:5]))
-            for box in boxes]
-
-
-def install_inferencer_support() -> None:
-    """Wrap ``Pose2DInferencer`` methods for ADNet configs (idempotent; see the module doc)."""
-    cls = Pose2DInferencer
-    for name, adnet in [('_init_model', _init_model),
-                        ('_load_weights_to_model', _load_weights_to_model),
-                        ('_init_visualizer', _init_visualizer),
-                        ('_init_detector', _init_detector),
-                        ('preprocess_single', _preprocess_single)]:
-        method = getattr(cls, name)
-        if not getattr(method, 'adnet_wrapped', False):
-            setattr(cls, name, _adnet_only(method)(adnet))
-
-
-install_inferencer_support()
+    def __init__(self, pose2d=None, pose2d_weights: Optional[str] = None, pose3d=None,
+                 pose3d_weights: Optional[str] = None, device: Optional[str] = None,
+                 scope: str = 'mmpose', det_model=None, det_weights: Optional[str] = None,
+                 det_cat_ids=None, show_progress: bool = False,
+                 trust_checkpoint: bool = False) -> None:
+        if pose3d is None and isinstance(pose2d, str) and osp.isfile(pose2d):
+            pose2d = Config.fromfile(pose2d)
+        if pose3d is None and isinstance(pose2d, (Config, ConfigDict)) \
+                and is_adnet_config(pose2d):
+            self.visualizer, self.show_progress = None, show_progress
+            self.inferencer = ADNetPose2DInferencer(
+                pose2d, pose2d_weights, device, scope, det_model, det_weights, det_cat_ids,
+                show_progress, trust_checkpoint=trust_checkpoint)
+            return
+        with checkpoint_loading(trust_checkpoint):
+            super().__init__(pose2d, pose2d_weights, pose3d, pose3d_weights, device, scope,
+                             det_model, det_weights, det_cat_ids, show_progress)

@@ -21,10 +21,10 @@ from mmengine.config import Config
 
 from adnet_mmpose.apis.model_loading import head_boundaries, init_adnet
 from adnet_mmpose.utils.checkpoint import checkpoint_loading
+from adnet_mmpose.utils.package_files import config_file
 from .contract import INPUT_NAME, METADATA_KEY, OPSET, OUTPUT_NAMES
 
-DEPLOY_CFG = str(Path(__file__).resolve().parents[2]
-                 / 'configs/deploy/pose-detection_adnet_onnxruntime_dynamic.py')
+DEPLOY_CFG = 'deploy/pose-detection_adnet_onnxruntime_dynamic.py'   # under configs/
 
 
 def _plain(value):
@@ -119,7 +119,7 @@ def export_onnx(config: Union[str, Config], checkpoint: str, out: str, batch: in
     out = str(out)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     if route == 'mmdeploy':
-        _via_mmdeploy(model, cfg, checkpoint, out, batch, deploy_cfg or DEPLOY_CFG,
+        _via_mmdeploy(model, cfg, checkpoint, out, batch, deploy_cfg or config_file(DEPLOY_CFG),
                       trust_checkpoint)
     else:
         _via_torch(model, out, batch)

@@ -1,42 +1,34 @@
-"""mmdeploy 1.3.1 support for ADNet; imported through ``custom_imports`` of ``configs/deploy/``.
+"""mmdeploy 1.3 support for ADNet; imported through ``custom_imports`` of ``configs/deploy/``.
 
 Importing this module (which the deploy config does in every process that loads it, including
-the worker mmdeploy's ``tools/deploy.py`` spawns) does three things, none of which touches an
-installed file:
+the worker mmdeploy's ``tools/deploy.py`` spawns) only registers components with mmdeploy; it
+changes no function of torch, mmdeploy or mmpose. The rewriters act only inside mmdeploy's
+``RewriterContext``, i.e. while mmdeploy exports, and mmdeploy restores the originals after:
 
 1. **TorchScript exporter.** mmdeploy calls ``torch.onnx.export`` without ``dynamo=``; since
    torch 2.9 that means the dynamo exporter, which mmdeploy does not expect (it needs
    onnxscript, forces opset 18, writes external weights and bypasses mmdeploy's rewriters).
-   :func:`use_torchscript_exporter` makes ``dynamo=False`` the default in this process.
-2. **Rewriter.** mmdeploy exports ``model(x, None, mode='tensor')``, i.e.
-   ``head.forward`` (landmarks only); while exporting, ``ADNetHead.forward`` is rewritten to
-   return ``(landmarks, scores)`` (the contract in :mod:`adnet_mmpose.deploy.contract`).
+   While mmdeploy exports, ``dynamo=False`` is the default (:func:`torch_onnx__export`).
+2. **Head.** mmdeploy exports ``model(x, None, mode='tensor')``, i.e. ``head.forward``
+   (landmarks only); while exporting, ``ADNetHead.forward`` returns ``(landmarks, scores)``
+   (the contract in :mod:`adnet_mmpose.deploy.contract`).
 3. **Backend model.** mmdeploy's pose ``End2EndModel`` decodes only the first output; the
    ``adnet_end2end`` model type (``codebase_config.model_type``) passes both outputs to the
    head's decoder, so mmdeploy's ONNX Runtime inference returns the scores too.
-"""
-import functools
 
+Checkpoints: run mmdeploy under :func:`adnet_mmpose.utils.checkpoint.checkpoint_loading`
+(as :func:`adnet_mmpose.deploy.export.export_onnx` does) so they load weights-only.
+"""
 import torch
 from mmdeploy.codebase.mmpose.deploy import pose_detection_model
 from mmdeploy.core import FUNCTION_REWRITER
 
 
-
-def use_torchscript_exporter() -> None:
-    """Make ``dynamo=False`` the default of ``torch.onnx.export`` in this process (idempotent;
-    an explicit ``dynamo=`` argument still wins)."""
-    export = torch.onnx.export
-    if getattr(export, 'adnet_torchscript_default', False):
-        return
-
-    @functools.wraps(export)
-    def torchscript_export(*args, **kwargs):
-        kwargs.setdefault('dynamo', False)
-        return export(*args, **kwargs)
-
-    torchscript_export.adnet_torchscript_default = True
-    torch.onnx.export = torchscript_export
+@FUNCTION_REWRITER.register_rewriter('torch.onnx.export')
+def torch_onnx__export(*args, **kwargs):
+    """``torch.onnx.export`` with ``dynamo=False`` unless the caller chose (mmdeploy export)."""
+    kwargs.setdefault('dynamo', False)
+    return FUNCTION_REWRITER.get_context().origin_func(*args, **kwargs)
 
 
 @FUNCTION_REWRITER.register_rewriter(
@@ -61,4 +53,3 @@ class ADNetEnd2EndModel(pose_detection_model.End2EndModel):
 
 getattr(pose_detection_model, '__BACKEND_MODEL').register_module(
     'adnet_end2end', module=ADNetEnd2EndModel, force=True)
-use_torchscript_exporter()

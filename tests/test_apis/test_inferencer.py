@@ -1,5 +1,6 @@
-"""MMPoseInferencer with an ADNet config, offline: given boxes, whole image, a directory, a video,
-a local face detector; its landmarks equal ``inference_topdown`` with the same model and boxes."""
+"""MMPoseInferencer (adnet_mmpose's subclass of mmpose's) with an ADNet config, offline: given
+boxes, whole image, a directory, a video, a local face detector; its landmarks equal
+``inference_topdown`` with the same model and boxes."""
 import os.path as osp
 import shutil
 
@@ -9,10 +10,10 @@ import pytest
 import torch
 from mmengine.structures import InstanceData
 from mmdet.structures import DetDataSample
-from mmpose.apis import MMPoseInferencer, inference_topdown
+from mmpose.apis import inference_topdown
 from mmpose.apis.inferencers.utils import default_det_models
 
-import adnet_mmpose.apis.inferencer_utils  # noqa: F401  (as the configs' custom_imports)
+from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer
 from tests.small_model import (SMALL_CONFIG, afw_faces, face_detector_checkpoint,
                                small_checkpoint, small_model)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
