@@ -70,10 +70,14 @@ def _amp(cfg, device):
 
 
 def _check_data(cfg, drop: bool):
-    """Run the pre-flight annotation check; stop with every problem listed, or drop the bad
-    training samples (validation problems always stop: dropping would change the metric)."""
-    import os
+    """Run the pre-flight annotation check (:mod:`adnet_mmpose.datasets.check`) on rank 0;
+    stop with every problem listed, or drop the bad training samples (validation problems
+    always stop: dropping would change the metric). With ``drop``, the other ranks wait for
+    rank 0's cached result and point their config at the same filtered files."""
     from adnet_mmpose.datasets.check import check_dataset_cfg
+    rank = int(os.environ.get('RANK', '0'))
+    if rank != 0 and not drop:
+        return
     problems = []
     for split in ('train_dataloader', 'val_dataloader'):
         loader = cfg.get(split)
@@ -83,10 +87,11 @@ def _check_data(cfg, drop: bool):
         if drop and split == 'train_dataloader':
             drop_to = osp.join(cfg.work_dir, 'data_check')
             os.makedirs(drop_to, exist_ok=True)
-        found = check_dataset_cfg(loader.dataset, drop_to=drop_to)
+        found = check_dataset_cfg(loader.dataset, drop_to=drop_to, name=split,
+                                  wait=3600. if rank else 0.)
         if drop_to is None:
             problems += found
-    if problems:
+    if problems and rank == 0:
         lines = '\n  - '.join(str(p) for p in problems)
         raise SystemExit(f'Data check: {len(problems)} problem(s) found before training:\n'
                          f'  - {lines}\nFix these annotations, or pass --drop-bad-samples to '
