@@ -11,9 +11,10 @@ changes in mmpose 1.3's ``Pose2DInferencer``:
   ``bboxes=[boxes_of_input_0, boxes_of_input_1, ...]`` ((N, 4|5) xyxy[score] per input) are
   the faces; inputs without boxes fall back to the detector or the whole image. A box outside
   the image raises ``ValueError``.
-- The detector: ``det_model`` names in :data:`DETECTOR_ALIASES` are resolved here; otherwise
-  mmpose's choice is kept (``det_model=None`` with a face dataset: mmpose's YOLOX-s face
-  config) but never downloaded: the weights (``det_weights``, a local copy, or a URL already in
+- The detector: ``det_model`` names in :data:`DETECTOR_ALIASES` are resolved here
+  (``det_model=None`` is ``'mtcnn'``: the offline MTCNN face detector of
+  :mod:`adnet_mmpose.apis.face_detector`, weights from the ``facenet-pytorch`` package);
+  an mmdet config is never downloaded: the weights (``det_weights``, a local copy, or a URL already in
   torch's hub cache) must be local, else a ``FileNotFoundError`` names ``det_model`` /
   ``det_weights`` / ``det_model='whole_image'``. ``det_cat_ids`` defaults to 0 (a face
   detector's one class) instead of mmpose's ``None``, which keeps no box.
@@ -33,11 +34,10 @@ import mmcv
 from mmengine.config import Config, ConfigDict
 from mmpose.apis.inferencers import MMPoseInferencer as _MMPoseInferencer
 from mmpose.apis.inferencers import Pose2DInferencer
-from mmpose.apis.inferencers.utils import default_det_models
-from mmpose.registry import DATASETS
 
 from adnet_mmpose.deploy.crop import check_boxes
 from adnet_mmpose.utils.checkpoint import checkpoint_loading
+from .face_detector import DetInferencerAdapter, MTCNNFaceDetector
 from .face_visualizer import visual_meta
 from .model_loading import check_checkpoint, dataset_meta_of, head_boundaries, is_adnet_config
 from .offline_weights import local_weights
@@ -50,12 +50,22 @@ def _no_detector(inferencer, det_weights, det_cat_ids, device) -> None:
     inferencer.detector = None
 
 
+def _mtcnn(inferencer, det_weights, det_cat_ids, device) -> None:
+    """MTCNN with boxes calibrated to the landmark crops, on the pose model's device."""
+    if det_weights:
+        raise ValueError(f"det_model='mtcnn' brings its own weights; drop det_weights="
+                         f'{det_weights!r}')
+    device = device or str(next(inferencer.model.parameters()).device)
+    inferencer.detector = DetInferencerAdapter(MTCNNFaceDetector(device=device))
+    inferencer.det_cat_ids = (0, )
+
+
 #: ``det_model`` names resolved before mmpose's detector set-up, the one place for detector
 #: aliases: ``name → set_up(inferencer, det_weights, det_cat_ids, device)``, which sets
 #: ``inferencer.detector`` (None, or a callable like mmdet's ``DetInferencer``) and, with a
 #: detector, ``inferencer.det_cat_ids``.
 DETECTOR_ALIASES: Dict[str, Callable] = {'whole_image': _no_detector,
-                                         'whole-image': _no_detector}
+                                         'whole-image': _no_detector, 'mtcnn': _mtcnn}
 
 
 class ADNetPose2DInferencer(Pose2DInferencer):
@@ -94,20 +104,12 @@ class ADNetPose2DInferencer(Pose2DInferencer):
         return super()._init_visualizer(cfg)
 
     def _init_detector(self, det_model=None, det_weights=None, det_cat_ids=None, device=None):
+        det_model = 'mtcnn' if det_model is None else det_model
         if isinstance(det_model, str) and det_model in DETECTOR_ALIASES:
             return DETECTOR_ALIASES[det_model](self, det_weights, det_cat_ids, device)
         hint = ("Pass det_model=<mmdet face detector config> with det_weights=<its local .pth>, "
-                "or det_model='whole_image' (whole image, or bboxes= per input, as face boxes).")
-        if det_model is None:
-            module = DATASETS.get(self.cfg.dataset_type).__module__
-            object_type = module.split('datasets.')[-1].split('.')[0].lower()
-            if object_type not in default_det_models:
-                return super()._init_detector(det_model, det_weights, det_cat_ids, device)
-            default = default_det_models[object_type]
-            det_model, det_weights = default['model'], det_weights or default['weights']
-            det_cat_ids = default['cat_ids'] if det_cat_ids is None else det_cat_ids
-            hint = (f"{self.cfg.dataset_type} is a {object_type} dataset, for which MMPose's "
-                    f'default detector is {osp.basename(str(det_model))}. ' + hint)
+                "det_model='mtcnn' (the default) or det_model='whole_image' (whole image, or "
+                "bboxes= per input, as face boxes).")
         det_weights = local_weights(det_weights, 'det_weights', hint)
         with checkpoint_loading(self.trust_checkpoint):
             return super()._init_detector(det_model, det_weights,

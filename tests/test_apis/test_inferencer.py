@@ -1,8 +1,9 @@
 """MMPoseInferencer (adnet_mmpose's subclass of mmpose's) with an ADNet config, offline: given
-boxes, whole image, a directory, a video, a local face detector; its landmarks equal
-``inference_topdown`` with the same model and boxes."""
+boxes, whole image, a directory, a video, the default MTCNN face detector, a local mmdet face
+detector; its landmarks equal ``inference_topdown`` with the same model and boxes."""
 import os.path as osp
 import shutil
+import socket
 
 import cv2
 import numpy as np
@@ -13,6 +14,7 @@ from mmdet.structures import DetDataSample
 from mmpose.apis import inference_topdown
 from mmpose.apis.inferencers.utils import default_det_models
 
+from adnet_mmpose.apis.face_detector import DetInferencerAdapter, MTCNNFaceDetector
 from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer
 from tests.small_model import (SMALL_CONFIG, afw_faces, face_detector_checkpoint,
                                small_checkpoint, small_model)
@@ -112,13 +114,27 @@ def test_video_frames_equal_inference_topdown(inferencer, model, tmp_path):
                                    atol=1e-4)
 
 
-def test_default_face_detector_never_downloads(ckpt, monkeypatch):
-    def no_download(*args, **kwargs):
-        raise AssertionError('a download was attempted')
-    monkeypatch.setattr(torch.hub, 'download_url_to_file', no_download)
+def test_default_face_detector_is_offline_mtcnn(ckpt, model, monkeypatch):
+    """det_model=None is MTCNN, built and run with sockets refused; its boxes give the landmarks
+    of inference_topdown on the same boxes. An mmdet config never downloads its weights."""
+    def refuse(*args, **kwargs):
+        raise AssertionError('network access attempted')
+    monkeypatch.setattr(socket, 'socket', refuse)
+    monkeypatch.setattr(socket, 'create_connection', refuse)
+    monkeypatch.setattr(torch.hub, 'download_url_to_file', refuse)
+    inf = MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu')
+    assert isinstance(inf.inferencer.detector, DetInferencerAdapter)
+    path, _ = afw_faces(1)[0]
+    kpts, _, boxes = landmarks(next(inf(path)))
+    np.testing.assert_allclose(boxes, MTCNNFaceDetector()(path)[:, :4], atol=1e-4)
+    np.testing.assert_allclose(kpts, reference(model, path, boxes)[0], atol=1e-4)
+    with pytest.raises(ValueError, match='brings its own weights'):
+        MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
+                         det_model='mtcnn', det_weights='x.pth')
     monkeypatch.setenv('TORCH_HOME', str(ckpt) + '.no_cache')
     with pytest.raises(FileNotFoundError, match=r"det_weights.*det_model='whole_image'"):
-        MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu')
+        MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
+                         det_model=FACE_DET, det_weights=default_det_models['face']['weights'])
     with pytest.raises(FileNotFoundError, match='det_weights'):
         MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
                          det_model=FACE_DET, det_weights=str(ckpt) + '.missing')
