@@ -1,4 +1,4 @@
-"""ADNet's random similarity augmentation expressed on mmpose's bbox (spec §4.3 step 2)."""
+"""ADNet's random similarity augmentation expressed on mmpose's bbox."""
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpose.registry import TRANSFORMS
@@ -10,9 +10,9 @@ class RandomSimilarity(BaseTransform):
 
     ``bbox_rotation ~ N(0, rotate_std)`` degrees, ``bbox_scale /= s`` with
     ``s ~ N(1, scale_std)`` (s > 1 zooms in), ``bbox_center += N(0, shift_std)·bbox_scale``
-    per axis. Must precede ``TopdownAffine``. mmpose's ``RandomBBoxTransform`` draws from
-    normals truncated at ±1σ; the official recipe does not truncate (quirk 16), so rotations
-    beyond 50° occur (~0.5%). ``scale`` draws are kept above ``min_scale`` to avoid a
+    per axis. Must precede the crop (``ADNetAffine`` or ``TopdownAffine``). mmpose's
+    ``RandomBBoxTransform`` draws from normals truncated at ±1σ; the official recipe does not
+    truncate (docs/fidelity.md), so rotations beyond 50° occur (~0.5%). ``scale`` draws are kept above ``min_scale`` to avoid a
     degenerate box.
 
     Required keys: bbox_center, bbox_scale (N, 2). Added/modified: bbox_center, bbox_scale,

@@ -1,4 +1,4 @@
-"""ADNet's texture augmentations of the cropped face (spec §4.3 step 3).
+"""ADNet's texture augmentations of the cropped face, in the official order and probabilities.
 
 Each acts on ``results['img']`` (H×W×3 uint8, BGR as mmpose loads it) with its own
 probability, uses numpy's global RNG (seeded per worker by MMEngine) and leaves keypoints
@@ -75,7 +75,8 @@ class RandomGamma(_RandomApply):
 class RandomNoiseBlend(_RandomApply):
     """Blend with uniform random bytes: ``⌊(1−α)·v + α·noise⌋``, α ~ U[0, 0.5).
 
-    Drawn from the seeded numpy RNG (the official code reads ``os.urandom``, quirk 15).
+    Drawn from the seeded numpy RNG (the official code reads ``os.urandom``, so its training
+    cannot be repeated).
     """
 
     def __init__(self, prob: float = 0.2):
@@ -91,7 +92,7 @@ class RandomNoiseBlend(_RandomApply):
 class RandomGrayscale(_RandomApply):
     """Luminance replicated to 3 channels, with the BGR weights (0.114, 0.587, 0.299).
 
-    The official code applies the RGB weights to its BGR image (quirk 14); set
+    The official code applies the RGB weights to its BGR image (swapping B and R); set
     ``official_weights=True`` for that.
     """
 
