@@ -9,7 +9,7 @@ from pathlib import Path
 _PKG = Path(__file__).resolve().parents[1]
 RELEASED_NAME = 'adnet_hg2x64_afw-helen68_128x128'
 RELEASED_CHECKPOINT = str(_PKG / 'checkpoints' / f'{RELEASED_NAME}.pth')
-_CONFIG = 'adnet/td-adnet_hg2x64_1xb16-40e_afw-helen68-128x128.py'
+_CONFIG = 'adnet/td-adnet_hg2x64_1xb16-30e_afw-helen68-128x128.py'
 
 
 def _config_path() -> str:

@@ -9,7 +9,7 @@ fixtures = '{{$ADNET_FIXTURES:{{ fileDirname }}/../../../shared/fixtures/}}'
 metainfo = dict(from_file='{{ fileDirname }}/../_base_/datasets/300w.py')
 input_size = (128, 128)
 heatmap_size = (32, 32)
-max_epochs = 40
+max_epochs = 30
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3, weight_decay=0))
 param_scheduler = [
