@@ -1,7 +1,8 @@
 """Importing adnet_mmpose (directly, through the configs' ``custom_imports``, the inferencer
 support and the mmdeploy plugin) and using it changes nothing of mmpose, mmengine or torch:
 mmpose's ``Pose2DInferencer`` methods, ``torch.onnx.export``, ``torch.load``, mmengine's
-checkpoint loaders and torch's safe globals are the very same objects afterwards."""
+checkpoint loaders and torch's safe globals are the very same objects afterwards, also after
+running adnet_mmpose's inferencer and an mmdeploy export."""
 import subprocess
 import sys
 
@@ -29,8 +30,13 @@ from mmdeploy.utils import load_config
 Config.fromfile(sys.argv[1])                      # custom_imports of an ADNet config
 load_config(sys.argv[2])                          # custom_imports of the deploy config
 after_import = snapshot()
-from adnet_mmpose.deploy.export import export_onnx  # an mmdeploy export in between
+import numpy as np                                  # our inferencer and an mmdeploy export
+from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer as ADNetInferencer
+from adnet_mmpose.deploy.export import export_onnx
 from tests.small_model import small_checkpoint
+inferencer = ADNetInferencer(pose2d=sys.argv[1], pose2d_weights=small_checkpoint(),
+                             device='cpu', det_model='whole_image')
+next(inferencer(np.zeros((64, 64, 3), np.uint8), bboxes=[[[0, 0, 60, 60]]]))
 export_onnx(sys.argv[1], small_checkpoint(), sys.argv[3], route='mmdeploy')
 after_use = snapshot()
 for name, state in (('import', after_import), ('use', after_use)):
