@@ -11,7 +11,6 @@ interchangeable pieces of it.
 import logging
 import os.path as osp
 import tempfile
-from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -20,6 +19,7 @@ from mmengine.logging import print_log
 from adnet_mmpose.deploy.crop import check_boxes
 from adnet_mmpose.deploy.images import as_bgr
 from adnet_mmpose.deploy.topdown import landmarks_in_boxes
+from adnet_mmpose.utils.package_files import config_file
 from .face_detector import FaceDetector, build_face_detector
 from .wflw_to_300w import wflw_to_300w
 
@@ -137,7 +137,7 @@ class FaceLandmarker:
         from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
         from adnet_mmpose.utils.boundary import load_boundaries
-        layout = dict(from_file=_config_file('_base_/datasets/300w.py'))
+        layout = dict(from_file=config_file('_base_/datasets/300w.py'))
         parsed = parse_pose_metainfo(layout)
         return dict(dataset_name='300w (from wflw)', num_keypoints=68,
                     keypoint_colors=parsed['keypoint_colors'],
@@ -212,17 +212,6 @@ class FaceLandmarker:
                 print_log(str(e), logger='current', level=logging.WARNING)
                 results.append(Faces(source=source, error=str(e)))
         return results
-
-
-def _config_file(name: str) -> str:
-    """A file of this project's ``configs/``: the installed package's ``.mim`` copy, else the
-    source checkout's."""
-    package = Path(__file__).resolve().parents[1]
-    for root in (package / '.mim' / 'configs', package.parent / 'configs'):
-        if (root / name).is_file():
-            return str(root / name)
-    raise FileNotFoundError(f'configs/{name} is neither in {package / ".mim"} nor beside the '
-                            'package')
 
 
 def _ort_backend(onnx: str, device: str):
