@@ -38,7 +38,7 @@ def test_configs_need_only_custom_imports():
     for name in ['wflw', '300w', 'cofw']:
         cfg = Config.fromfile(str(REPO / f'configs/adnet/td-adnet_hg4x256_1xb32-500e_{name}-256x256.py'))
         assert cfg.custom_imports == dict(
-            imports=['adnet_mmpose', 'adnet_mmpose.apis.inferencer_utils'],
+            imports=['adnet_mmpose', 'adnet_mmpose.apis.face_visualizer'],
             allow_failed_imports=False)
         assert cfg.data_mode == 'topdown' and cfg.dataset_type.endswith('Dataset')
         assert cfg.val_evaluator.type == 'FaceAlignmentMetric' and cfg.val_evaluator.dataset == name
