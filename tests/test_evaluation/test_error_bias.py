@@ -4,6 +4,8 @@ errors, statistics by hand, excluded and degenerate landmarks, bad input, the me
 Sampling bound for isotropic noise: with errors iid N(0, σ²) in (x, y) and an orthonormal
 (n, t) frame, e_n and e_t are iid N(0, σ²), so over m errors RMS_n² / RMS_t² ~ F(m, m) and
 sd(log ratio) ≈ 1 / sqrt(m). The tests allow |log ratio| < 4 / sqrt(m) (4 σ).
+Everything else is float64 on fixed seeds (no CPU-kernel dependence): bounds of 1e-9…1e-12
+are float64 rounding (eps 2.2e-16) of values up to a few hundred pixels, with a wide margin.
 """
 from pathlib import Path
 
@@ -51,6 +53,7 @@ def test_components_use_the_loss_normals(dataset):
     _, comp = compute_error_bias(pred, gt, dataset)
     assert np.array_equal(comp.valid, np.linalg.norm(n, axis=-1) >= 0.5)
     delta = (pred - gt) / d[:, None, None]
+    # float64, the same products in another order: ~1e-16 relative
     np.testing.assert_allclose(comp.normal, np.where(comp.valid, (delta * n).sum(-1), 0),
                                atol=1e-12)
     np.testing.assert_allclose(comp.tangent, np.where(comp.valid, (delta * t).sum(-1), 0),
@@ -66,6 +69,7 @@ def test_real_faces_use_the_loss_normals():
     n, _ = loss_frames('300w', gt)
     summary, comp = compute_error_bias(gt + n, gt, '300w')   # 1 px along each normal
     assert comp.valid.all() and summary['degenerate'] == 0
+    # float64: gt + n rounds at ~6e-14 px for coordinates below 512 px
     np.testing.assert_allclose(comp.normal * comp.norm_dist[:, None], 1.0, atol=1e-9)
     np.testing.assert_allclose(comp.tangent, 0.0, atol=1e-12)
 
@@ -81,6 +85,7 @@ def _shifted(dataset: str, along: str, n: int = 8):
 @pytest.mark.parametrize('dataset', DATASETS)
 def test_pure_normal_shifts(dataset):
     s = _shifted(dataset, 'n')
+    # float64 rounding of the shift (~1e-14) against a signal ≥ 1e-3 (shifts of 0.05 NME)
     for stats in [s['overall']] + list(s['groups'].values()) + s['landmarks']:
         assert stats['tangent_RMS'] < 1e-12
         assert stats['normal_RMS'] > 1e-3
@@ -90,6 +95,7 @@ def test_pure_normal_shifts(dataset):
 @pytest.mark.parametrize('dataset', DATASETS)
 def test_pure_tangent_shifts(dataset):
     s = _shifted(dataset, 't')
+    # as above, with normal and tangent swapped
     for stats in [s['overall']] + list(s['groups'].values()) + s['landmarks']:
         assert stats['normal_RMS'] < 1e-12
         assert stats['tangent_RMS'] > 1e-3
@@ -105,12 +111,14 @@ def test_isotropic_noise_ratio_is_one_within_sampling_error(dataset):
     for stats in [s['overall']] + list(s['groups'].values()) + s['landmarks']:
         bound = 4 / np.sqrt(stats['count'])
         assert abs(np.log(stats['normal_tangent_ratio'])) < bound
+        # sd(RMS) / RMS ≈ 1 / sqrt(2m): 2·bound is > 11 σ
         assert stats['normal_RMS'] == pytest.approx(0.04, rel=2 * bound)
     assert s['overall']['count'] == 200 * (gt.shape[1] - len(EXCLUDED[dataset]))
 
 
 def test_stats_by_hand():
     s = bias_stats(np.array([3., -1.]), np.array([0., 2.]))
+    # pytest.approx's default rel 1e-6 against hand-computed float64 values
     assert s == pytest.approx(dict(normal_RMS=np.sqrt(5), tangent_RMS=np.sqrt(2),
                                    normal_tangent_ratio=np.sqrt(2.5), normal_mean=1.,
                                    tangent_mean=1., count=2))
@@ -201,5 +209,8 @@ def test_metric_option():
     for prefix, mask in (('', slice(None)), ('challenge/', [2, 4])):
         expected = compute_error_bias(pred[mask], gt[mask], '300w')[0]['overall']
         for k in keys:
+            # the same float64 computation through the metric: rounding only
             assert results[True][f'300w/{prefix}{k}'] == pytest.approx(expected[k], rel=1e-9)
+    # 2 px along the tangent + N(0, 0.5²) noise: the ratio is ≈ 0.5 / 2.06 ≈ 0.24 (408 errors,
+    # sampling sd of log ratio ≈ 0.05), far below 0.5
     assert results[True]['300w/normal_tangent_ratio'] < 0.5

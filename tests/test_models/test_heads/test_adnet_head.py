@@ -14,6 +14,7 @@ def test_soft_argmax_recovers_a_synthetic_peak():
     maps[0, 0, 10, 50] = 3.            # row 10, column 50
     maps[0, 1, 20:22, 30] = 1.         # two rows: the mean
     coords, z = soft_argmax(maps)
+    # assert_close's float32 defaults (rtol 1.3e-6, atol 1e-5): one division, a few roundings
     torch.testing.assert_close(coords[0, 0], torch.tensor([50 / 63 * 2 - 1, 10 / 63 * 2 - 1]))
     torch.testing.assert_close(coords[0, 1], torch.tensor([30 / 63 * 2 - 1, 20.5 / 63 * 2 - 1]))
     assert z[0].tolist() == [3., 2.]
@@ -23,6 +24,7 @@ def test_pixel_convention():
     head = build_wflw(num_stacks=1, channels=32, input_size=(64, 64), depth=1).head
     # official: p = 128·n + 127.5 on a 256 crop; here W = 64: p = 32·n + 31.5
     n = torch.tensor([[-1., 1.], [0., (2 * 10 + 1) / 64 - 1]])
+    # float32 defaults: one multiply-add per value
     torch.testing.assert_close(head.to_pixels(n), torch.tensor([[-0.5, 63.5], [31.5, 10.]]))
 
 
@@ -51,6 +53,8 @@ def test_flip_test_is_mirror_consistent(tiny):
     for pa, pb in zip(a, b):
         mirrored = pb.keypoints[:, flip_indices].copy()
         mirrored[..., 0] = 63 - mirrored[..., 0]
+        # the same feature maps averaged in the other order, mirrored twice: float32 rounding at
+        # 64 px is ~4e-6 px (scores in [0, 1]: ~1e-7), whatever the kernels
         np.testing.assert_allclose(pa.keypoints, mirrored, atol=1e-4)
         np.testing.assert_allclose(pa.keypoint_scores, pb.keypoint_scores[:, flip_indices],
                                    atol=1e-6)

@@ -20,6 +20,7 @@ def _err(loss, index, offset, lam):
 
 
 def test_normals_hand_computed():
+    # assert_close's float32 defaults (rtol 1.3e-6, atol 1e-5): unit vectors, a few roundings
     n, t = ADLoss(boundaries=GROUPS, num_keypoints=7).normals(GT)
     torch.testing.assert_close(n[0, 1], torch.tensor([0., 1.]))
     torch.testing.assert_close(t[0, 1], torch.tensor([-1., 0.]))
@@ -35,6 +36,7 @@ def test_normal_error_costs_lambda_times_tangent(lam):
     e = 0.004  # below s = 0.01: quadratic branch, ratio α/β = λ exactly
     normal = _err(loss, 1, [0., e], lam)
     tangent = _err(loss, 1, [e, 0.], lam)
+    # rel 1e-5: a handful of float32 operations (eps 1.2e-7), with a wide margin
     assert normal.item() == pytest.approx(lam * tangent.item(), rel=1e-5)
     alpha = 2 * lam / (lam + 1)
     assert normal.item() == pytest.approx(alpha * e * e / (2 * 0.01) / 7, rel=1e-5)
@@ -48,6 +50,7 @@ def test_ungrouped_point_is_isotropic():
     loss = ADLoss(boundaries=GROUPS, num_keypoints=7)
     e = 2. ** -8  # exact in float32
     a, b = _err(loss, 6, [0., e], 9.), _err(loss, 6, [e, 0.], 9.)
+    # rel 1e-6: exact inputs, ~8 float32 ulps for the few roundings of the loss
     assert a.item() == pytest.approx(b.item(), rel=1e-6)
     assert a.item() == pytest.approx(e * e / 0.02 / 7, rel=1e-6)
 

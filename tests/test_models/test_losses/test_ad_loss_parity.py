@@ -1,4 +1,8 @@
-"""ADL, λ, normals and AWing reproduce the official loss terms (parity/losses_io.npz)."""
+"""ADL, λ, normals and AWing reproduce the official loss terms (parity/losses_io.npz).
+
+Bounds are those the reference states for its own values (float32 computations of a few
+thousand terms): losses 1e-5 relative, gradients 1e-5 of the array's largest value, λ and
+normals 1e-6 absolute."""
 import numpy as np
 import pytest
 import torch
@@ -29,6 +33,7 @@ def test_normals_and_lambda(ref, d):
     loss, gt = _loss(d), _t(ref[f'{d}_gt_landmarks_norm'])
     normal, tangent = loss.normals(gt)
     np.testing.assert_allclose(normal.numpy(), ref[f'{d}_adl_normals'], atol=1e-6, rtol=0)
+    # the tangent is the normal turned by 90°: the two products cancel up to one rounding
     assert torch.allclose((normal * tangent).sum(-1), torch.zeros(1), atol=1e-7)
     lam = loss.adaptive_lambda(_t(ref[f'{d}_attention_mask']),
                                _t(ref[f'{d}_final_landmarks_norm']), gt)
