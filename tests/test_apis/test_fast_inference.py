@@ -32,6 +32,8 @@ def batch(model):
 def _assert_equal(out, ref):
     landmarks, scores = out
     assert landmarks.shape == (5, 98, 2) and scores.shape == (5, 98)
+    # another batch size may take another convolution kernel: float32 rounding of the same sums
+    # (~1e-5 px); 1e-3 px is the landmark tolerance used throughout, scores in [0, 1]: 1e-5
     assert (landmarks - ref[0]).abs().max() <= 1e-3  # px
     assert (scores - ref[1]).abs().max() <= 1e-5
 
@@ -41,6 +43,7 @@ def test_eager_equals_the_model(model, batch):
     _assert_equal(FastLandmarkModel(model)(x), ref)
 
 
+@pytest.mark.numeric   # batches of 2 and 4 may take other kernels than 5 (test_variants.sh)
 def test_fixed_batches_pad_and_chunk(model, batch, monkeypatch):
     """5 faces on graphs for 2 and 4: chunks of 4 and 1 (padded to 2), same landmarks."""
     x, ref = batch

@@ -95,6 +95,7 @@ def test_graph_contract(exported, runner, model):
     assert len(info['boundaries']) == 9 and info['dataset_name'] == '300w'
 
 
+@pytest.mark.numeric   # rerun under other CPU kernels (tools/test_variants.sh)
 @pytest.mark.parametrize('batch', [1, 4])
 def test_onnxruntime_equals_pytorch_on_real_faces(runner, faces, eager, batch):
     ref_l, ref_s = eager[batch]
@@ -110,6 +111,7 @@ def test_tensor_mode_is_the_landmark_output(model, faces, eager):
         np.testing.assert_array_equal(model(faces[:1], None, mode='tensor').numpy(), eager[1][0])
 
 
+@pytest.mark.numeric
 def test_runner_equals_inference_topdown(model):
     (p1, b1), (_, b2) = afw_faces(2)
     boxes = np.stack([b1, b2 * 0.9])   # two boxes on one image

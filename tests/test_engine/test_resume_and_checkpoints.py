@@ -50,6 +50,7 @@ def runs(request, tmp_path_factory):
     return _final_state(straight), _final_state(resumed), first, hook
 
 
+@pytest.mark.numeric   # bitwise: holds for any deterministic kernels (tools/test_variants.sh)
 def test_resume_equals_uninterrupted_run_bitwise(runs):
     (w_a, ema_a, opt_a), (w_b, ema_b, opt_b), _, _ = runs
     assert w_a.keys() == w_b.keys()

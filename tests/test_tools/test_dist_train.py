@@ -18,7 +18,7 @@ from mmengine.config import Config
 from tests.conftest import REPO
 from tests.small_model import deterministic_train_cfg
 
-pytestmark = pytest.mark.dist
+pytestmark = [pytest.mark.dist, pytest.mark.numeric]
 
 
 @pytest.fixture(scope='module')

@@ -11,6 +11,7 @@ from adnet_mmpose.models.losses import ADLoss, WeightedAdaptiveWingLoss
 from tests.conftest import REPO
 
 META = {'300W': '300w', 'WFLW': 'wflw', 'COFW': 'cofw'}
+pytestmark = pytest.mark.numeric   # rerun under other CPU kernels (tools/test_variants.sh)
 
 
 @pytest.fixture(scope='module')
