@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FIXTURES ?= ../shared/fixtures
 WORK_DIR ?= work_dirs/quickstart
 
-.PHONY: install demo test test-fast clean-venv
+.PHONY: install demo test test-variants test-fast clean-venv
 
 install:
 	@set -o pipefail; bash tools/setup_env.sh 2>&1 | grep --line-buffered -v "is ignored: it is neither a file nor a directory"
@@ -14,9 +14,15 @@ install:
 demo: install
 	@bash tools/quickstart.sh $(PY) $(FIXTURES) $(WORK_DIR)
 
-# Full test suite (CPU). Fails when tests fail or when none ran.
+# Full test suite (CPU), then the numerically sensitive tests again under other CPU kernels and
+# thread counts. Fails when tests fail or when none ran.
 test: install
 	$(PY) -m pytest tests -q -ra -p no:cacheprovider
+	@bash tools/test_variants.sh $(PY)
+
+# Only the reruns; one variation: make test-variants VARIATION='ATEN_CPU_CAPABILITY=default'
+test-variants: install
+	@bash tools/test_variants.sh $(PY) $(VARIATION)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Rerun the numerically sensitive tests (`pytest -m numeric`: parity, overfitting, resume, gloo,
+# ONNX export) under other CPU kernels and thread counts, so that a tolerance which holds only
+# for this machine's CPU fails here too.
+#
+#   tools/test_variants.sh [PYTHON]                       every variation below
+#   tools/test_variants.sh PYTHON VAR=value [VAR=value]   one variation, all numeric tests
+#
+# Fails when a variation fails or runs no test. Skips (exit 0) when ../shared is absent, as the
+# main suite skips the tests that need it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${1:-.venv/bin/python}
+shift $(( $# > 0 ? 1 : 0 ))
+
+# "ENVIRONMENT | pytest -k expression": oneDNN's convolutions limited to AVX2 (what a CPU
+# without AVX-512 runs) and to SSE4.1, ATen's generic (non-vectorised) kernels, one and two
+# threads (the ONNX and gloo tests pin one thread themselves: unchanged by a thread count).
+THREADED="not export_onnx and not dist_train"
+VARIATIONS=(
+  "ONEDNN_MAX_CPU_ISA=AVX2 |"
+  "ONEDNN_MAX_CPU_ISA=SSE41 |"
+  "ATEN_CPU_CAPABILITY=default |"
+  "OMP_NUM_THREADS=1 | $THREADED"
+  "OMP_NUM_THREADS=2 | $THREADED"
+)
+single=$(( $# > 0 ))
+(( single )) && VARIATIONS=("$* |")
+
+if [[ ! -d ../shared/spec/parity ]]; then
+  echo "test variants: skipped (../shared is absent; the numeric tests need it)"
+  exit 0
+fi
+
+# a variation that equals the main run on this machine is skipped (unless asked for by name)
+same_as_default() {
+  case $1 in
+    ONEDNN_MAX_CPU_ISA=AVX2) ! grep -qw avx512f /proc/cpuinfo 2>/dev/null &&
+                             echo "this CPU has no AVX-512: oneDNN already runs AVX2" ;;
+    OMP_NUM_THREADS=*) local n
+                       n=$("$PY" -c 'import torch; print(torch.get_num_threads())')
+                       [[ $n == "${1#*=}" ]] && echo "the main run already used $n threads" ;;
+  esac
+}
+
+status=0
+summary=()
+for v in "${VARIATIONS[@]}"; do
+  envs=$(echo ${v%%|*}); kexpr=$(echo ${v#*|})
+  echo
+  echo "==================== numeric tests with ${envs}${kexpr:+ (-k '$kexpr')} ===================="
+  if (( ! single )) && reason=$(same_as_default "$envs"); then
+    echo "skipped: $reason (the main run covers it)"
+    summary+=("$(printf '%-7s %-30s %s' skipped "$envs" "$reason")")
+    continue
+  fi
+  start=$SECONDS
+  log=$(mktemp)
+  env $envs "$PY" -m pytest tests -m numeric ${kexpr:+-k "$kexpr"} -q -ra -p no:cacheprovider \
+    2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '^=* ?[0-9]+ (passed|failed|errors?|skipped|deselected)|no tests ran' "$log" |
+         tail -1 | tr -d '=')
+  rm -f "$log"
+  if (( rc == 0 )) && [[ $line == *passed* ]]; then
+    result=ok
+  else
+    result=FAILED; status=1
+    [[ $line == *passed* ]] || line="${line:-no summary}: no numeric test ran"
+  fi
+  summary+=("$(printf '%-7s %-30s %4ss %s' $result "$envs" $((SECONDS - start)) "$(echo $line)")")
+done
+
+echo
+echo "==================== numeric tests under other CPU kernels and thread counts ===================="
+printf '%s\n' "${summary[@]}"
+exit $status
