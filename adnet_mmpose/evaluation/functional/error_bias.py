@@ -2,20 +2,20 @@
 tangent to the ground-truth boundary at each landmark.
 
 * Frames: the unit normal ``n`` and tangent ``t = rot90(n)`` of the ground-truth boundary at
-  each landmark, from its curve neighbours (spec §2.1), by
+  each landmark, from its curve neighbours, by
   :func:`adnet_mmpose.utils.boundary.boundary_normals` — the function the ADL loss uses.
   Signs: ``n`` is the bisector of the directions to the two neighbours (it points to the
   concave side of the curve; at an open-curve end, the direction to the neighbour rotated by
   +90°); ``t = (-n_y, n_x)`` in image coordinates (x right, y down).
 * Components: ``e_n = (p - g)·n / d``, ``e_t = (p - g)·t / d``, ``d`` the dataset's NME
-  normaliser of that image (spec §6.1), so values are fractions like the NME.
+  normaliser of that image, so values are fractions like the NME.
 * Landmarks in no boundary group (WFLW pupils 96/97; COFW pupils 16/17 and chin 28) have no
   boundary direction: they are excluded from every statistic. So are *degenerate* entries, a
   landmark whose ground truth lies exactly on the straight line through its two neighbours
   (or on them) in one image: its normal is zero and the loss treats it as ungrouped too
   (``‖n‖ < 0.5``); their count is reported.
 * A landmark in several groups (COFW mouth corners 22/23) takes its neighbours, hence its
-  normal, from the last group listing it (spec §2.1), and is counted in that group only.
+  normal, from the last group listing it (as in the ADL loss), and is counted in that group only.
 
 Statistics (:func:`bias_stats`), over the (image, landmark) errors they pool:
 ``normal_RMS = sqrt(mean e_n²)``, ``tangent_RMS``, ``normal_tangent_ratio`` = their ratio
