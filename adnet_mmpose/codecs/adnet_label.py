@@ -10,7 +10,7 @@ from scipy import interpolate
 
 from ..utils.boundary import Boundary, load_boundaries
 
-#: Edge curves are drawn on a canvas this many times finer than the input crop (spec §3.3).
+#: Edge curves are drawn on a canvas this many times finer than the input crop (as officially).
 SUPERSAMPLE = 4
 #: Polyline thickness on that canvas, and a margin that safely holds everything it draws.
 THICKNESS = 4
@@ -24,7 +24,8 @@ def _taps(in_size: int, out_size: int) -> Tuple[int, int]:
 
     ``align_corners=False`` without antialiasing samples cell ``i`` at ``f·i + (f−1)/2`` for an
     integer factor ``f``: the mean of the two central pixels (even ``f``; for ``f = 4``:
-    ``4i+1, 4i+2``, spec §3.2 step 3 and quirk 8) or the single central pixel (odd ``f``).
+    ``4i+1, 4i+2``, what the official bilinear downsample reads) or the single central pixel
+    (odd ``f``).
 
     Returns:
         (lo, hi) offsets inside a cell of ``f`` input pixels.
@@ -65,22 +66,22 @@ def fit_curve(points: np.ndarray, closed: bool) -> np.ndarray:
 
 @KEYPOINT_CODECS.register_module()
 class ADNetLabel(BaseKeypointCodec):
-    """Official ADNet targets (spec §3), computed exactly but directly on the heatmap grid.
+    """Official ADNet targets, computed exactly but directly on the heatmap grid.
 
     The official pipeline paints full-resolution canvases and resizes them; this codec reproduces
     its output to float32 rounding (``targets_io.npz``: point maps ≤ 6e-8, edge maps bit-exact)
     about ten times faster (``benchmarks/targets_speed.py``), keeping the official quirks for
-    parity (spec §8):
+    parity (docs/fidelity.md#targets):
 
-    * quirk 7 — each point map is an unnormalised Gaussian centred on the *integer* pixel
+    * each point map is an unnormalised Gaussian centred on the *integer* pixel
       ``c = trunc(p − r) + ⌊r + ½⌋`` (``r = 3σ``; ``trunc(p − 4.5) + 5`` for σ = 1.5) over the
       window ``[trunc(p − r), trunc(p + r + 1))`` clipped to the crop: 10 pixels wide (offsets
       −5…+4) in general, 9 (−5…+3) for non-half-integer ``p < 4.5``.
-    * quirk 8 — the bilinear downsample (``align_corners=False``, no antialias) reads only the
+    * the bilinear downsample (``align_corners=False``, no antialias) reads only the
       central pixels of each cell (for 256 → 64: pixels 4i+1, 4i+2), so a point map is the outer
       product of two 1-D Gaussians sampled at those pixels, and an edge-map cell is the mean of
       the canvas block under them.
-    * quirk 9 — curve vertices go to the 4× canvas as ``floor(4q + 0.5)`` (not ``4q + 1.5``):
+    * curve vertices go to the 4× canvas as ``floor(4q + 0.5)`` (not ``4q + 1.5``):
       edges sit ≈3/8 px up-left of the landmarks.
 
     The official edge canvas is float, on which OpenCV silently ignores ``LINE_AA`` (anti-aliasing
@@ -183,7 +184,7 @@ class ADNetLabel(BaseKeypointCodec):
             raise ValueError('degenerate keypoints: all keypoints of an instance are identical')
 
     def point_maps(self, points: np.ndarray) -> np.ndarray:
-        """Point maps (K, H, W) float32 of landmarks (K, 2) in input pixels (spec §3.2)."""
+        """Point maps (K, H, W) float32 of landmarks (K, 2) in input pixels."""
         r = 3 * self.sigma
         k = len(points)
         axes = []
@@ -203,7 +204,7 @@ class ADNetLabel(BaseKeypointCodec):
         return gy[:, :, None] * gx[:, None, :]
 
     def edge_maps(self, points: np.ndarray) -> np.ndarray:
-        """Edge maps (E, H, W) float32 of landmarks (K, 2) in input pixels (spec §3.3)."""
+        """Edge maps (E, H, W) float32 of landmarks (K, 2) in input pixels."""
         w, h = self.heatmap_size
         canvas_size = np.array([SUPERSAMPLE * s for s in self.input_size])
         cell = canvas_size // (w, h)  # canvas pixels per map cell, per axis
