@@ -1,4 +1,4 @@
-"""ADNet's stacked hourglass with CoordConv and inter-stack merging (spec §1)."""
+"""ADNet's stacked hourglass with CoordConv and inter-stack merging."""
 from typing import Sequence, Tuple
 
 import torch
@@ -27,7 +27,7 @@ class ConvBlock(nn.Module):
 class ResBlock(nn.Module):
     """Pre-activation bottleneck (mid = cout/2); a 1×1 skip conv only when cin ≠ cout.
 
-    The official block also builds an unused skip conv when cin = cout (spec §8 quirk 3); it is
+    The official block also builds an unused skip conv when cin = cout (docs/fidelity.md); it is
     not built here, and the checkpoint converter drops it.
     """
 
@@ -57,7 +57,7 @@ class CoordConv(ConvBlock):
     Args:
         size: (h, w) of the feature map; the coordinate planes are fixed buffers.
         with_boundary: append ``row·[b>0.05]`` and ``col·[b>0.05]`` computed from a
-            (B, h, w) map ``b`` (spec §1.4 item 5; quirk 4: in ADNet ``b`` is the previous
+            (B, h, w) map ``b`` (in ADNet ``b`` is the previous
             stack's last landmark heatmap, not a boundary).
     """
 
