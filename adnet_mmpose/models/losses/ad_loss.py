@@ -1,4 +1,4 @@
-"""ADL: anisotropic direction loss with the adaptive λ (spec §2.1)."""
+"""ADL: anisotropic direction loss with the adaptive λ."""
 from typing import Optional, Tuple
 
 import torch
@@ -26,7 +26,8 @@ class ADLoss(nn.Module):
         lambda_range (tuple): clamp of λ.
         loss_weight (float): multiplier of the loss.
         componentwise_end_test (bool): reproduce the official per-component open-curve-end
-            test of the normals (quirk 12) for bit-parity; default: the intended whole-vector
+            test of the normals (docs/fidelity.md#loss) for bit-parity; default: the intended
+            whole-vector
             test.
 
     Coordinates are the official normalised ones (pixel centres of a W-wide crop at
