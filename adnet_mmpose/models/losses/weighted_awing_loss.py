@@ -1,4 +1,4 @@
-"""Adaptive Wing loss with ADNet's foreground weight map (spec §2.2)."""
+"""Adaptive Wing loss with ADNet's foreground weight map."""
 import torch
 import torch.nn.functional as F
 from mmpose.models.losses import AdaptiveWingLoss
