@@ -131,7 +131,8 @@ def boundary_normals(gt: torch.Tensor, prev: Sequence[int], nxt: Sequence[int],
     The normal is the bisector of the unit directions to the two neighbours; at an open-curve
     end (both neighbour offsets equal) it is the direction to the neighbour rotated by 90°. Landmarks
     in no group (and degenerate ones with coinciding neighbours) get zero vectors. The
-    end-point test compares whole vectors (spec §8 #12); ``componentwise=True`` reproduces the
+    end-point test compares whole vectors (docs/fidelity.md#loss); ``componentwise=True``
+    reproduces the
     official per-component test, which mixes the two rules for a landmark whose neighbour
     offsets share exactly one coordinate (it happens on real annotations, e.g. 300W lip
     corners with both neighbours on one pixel row).
