@@ -1,4 +1,4 @@
-"""Map an official ADNet checkpoint (spec §7) onto this package's model."""
+"""Map an official ADNet checkpoint (``net`` / ``net_ema``) onto this package's model."""
 from typing import Dict
 
 import torch
@@ -10,7 +10,7 @@ def convert_official_state_dict(official: Dict[str, torch.Tensor]) -> Dict[str, 
     """Official ``StackedHGNetV1`` state dict → ``TopdownPoseEstimator`` state dict.
 
     Renames ``e2h_transform`` to the head's AAM buffers, prefixes the rest with ``backbone.``,
-    strips a ``module.`` prefix, drops the dead skip convolutions of identity blocks (quirk 3)
+    strips a ``module.`` prefix, drops the never-used skip convolutions of identity blocks
     and casts floating tensors to float32 (parity checkpoints are stored in float16).
     """
     official = {k[7:] if k.startswith('module.') else k: v for k, v in official.items()}
