@@ -1,6 +1,6 @@
 """CPU cost of ADNet targets per WFLW-98 face: the fast ``ADNetLabel`` vs the full-canvas recipe.
 
-The full-canvas functions below are the straightforward transcription of spec §3.2/§3.3 (a 256×256
+The full-canvas functions below are the straightforward transcription of the official target recipe (a 256×256
 Gaussian canvas per landmark, a 1024×1024 float polyline canvas per group, OpenCV resizes; any
 input/heatmap size the codec accepts); the tests use them as the reference the fast codec must
 equal.
