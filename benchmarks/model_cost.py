@@ -1,9 +1,9 @@
 """Size and CPU cost of ADNet configs: parameters, MACs, forward latency, train-step time.
 
 Parameters are the trainable ones; the official network also carries 57 dead 1×1 skip convs
-(+3,700,864 for the paper net, spec §1.11), counted separately for reference. MACs are counted
+(+3,700,864 for the paper net), counted separately for reference. MACs are counted
 per image with forward hooks on every ``nn.Conv2d`` plus the AAM's 1×1 (a functional conv in the
-head, counted for every stack as the spec does). Latency: eval, ``no_grad``, the deployment path
+head, counted for every stack). Latency: eval, ``no_grad``, the deployment path
 ``head.forward(extract_feat(x))``, minimum over ``--repeats``. Train step: ``model.train_step``
 (data preprocessor, forward, ADL + AWing losses, backward, the config's Adam) on synthetic
 faces. Ratios are against the first config of the same run.
