@@ -1,5 +1,6 @@
 """The converted official WFLW checkpoint reproduces the official network's outputs
-(../shared/spec/parity/official_wflw_io.npz) through our backbone + head.
+(the parity reference official_wflw_io.npz, computed with the official code) through our
+backbone + head.
 
 Bounds are the reference's own reproducibility: the official code, rerun on another CPU type or
 thread count, reproduces its eval-mode landmarks to ~1.5e-4 px; we allow 1e-3 px."""
