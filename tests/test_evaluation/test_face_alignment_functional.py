@@ -1,4 +1,4 @@
-"""Face-alignment metric functions: parity with the reference numbers (spec §6), hand-computed
+"""Face-alignment metric functions: parity with the reference numbers of the official / STAR code, hand-computed
 cases and input errors.
 
 All in float64 NumPy (no CPU-kernel dependence): reference values within the reference's stated
@@ -40,7 +40,7 @@ def test_parity(parity, dataset, norm):
         assert abs(s['NME'] - parity[f'{key}_nme']) <= 1e-6
         assert abs(s[f'FR@{thr:g}'] - parity[f'{key}_fr']) <= 1e-6
         assert abs(s[f'AUC@{thr:g}'] - parity[f'{key}_auc']) <= 1e-6
-        # STAR's rounded values agree at 0.1 (its 0.05 grid overshoots: quirk 20)
+        # STAR's rounded values agree at 0.1 (its 0.05 grid overshoots to 0.0501)
         if thr == 0.1:
             assert abs(round(s['AUC@0.1'], 6) - parity[f'{key}_star_auc']) <= 1e-6
 
