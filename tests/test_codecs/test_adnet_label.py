@@ -107,7 +107,7 @@ def test_edge_maps_lie_on_the_curve(codecs):
     Landmarks of each WFLW group are put on a known ellipse (closed groups) or straight segment
     (open groups); the interpolating spline follows it to ≤ 0.26 px. A 64-px cell j reads the
     256-px square [4j+0.625, 4j+2.375]² (its two central pixels, 4× super-sampled); the line is
-    ~1 px wide and drawn (3/8, 3/8) px up-left (quirk 9). So a lit cell's sampling centre 4j+1.5
+    ~1 px wide and drawn (3/8, 3/8) px up-left (as the official code draws them). So a lit cell's sampling centre 4j+1.5
     is within 0.875·√2 + 0.5 + 0.375·√2 + 0.26 ≈ 2.5 px of the true curve; the maxima (cells the
     line crosses centrally) are found within 0.52 px.
     """
@@ -164,10 +164,10 @@ def test_flip_equivariance(codecs):
     reversed 64-px axis — for geometry mirrored about the *map's* pixel centre:
 
     * point maps use OpenCV/MMPose pixel centres: mirror ``x → 255 − x``. Exact but for the
-      official asymmetric window (offsets −5…+4, quirk 7): the mirrored window is −4…+5, so the
+      official asymmetric window (offsets −5…+4): the mirrored window is −4…+5, so the
       Gaussian's ±5 px tail (e^{−25/4.5}) is read on the other side; error ≤
       ½·e^{−25/(2σ²)}·½(1 + e^{−1/(2σ²)}) = 1.74e-3.
-    * edge maps are drawn 3/8 px up-left (quirk 9: canvas vertex ``floor(4x + 0.5)`` instead of
+    * edge maps are drawn 3/8 px up-left (canvas vertex ``floor(4x + 0.5)`` instead of
       ``4x + 1.5``), so they mirror about x = 127.875: ``x → 255.75 − x`` puts every canvas vertex
       at exactly ``1023 − X`` (barring ties of ``4x + 0.5``). What remains is OpenCV's rasteriser,
       whose rounding is not mirror-symmetric (≈0.1% of the drawn canvas pixels differ): a few
