@@ -20,7 +20,7 @@ def ref(parity_dir):
 
 
 def _loss(d, componentwise=True):
-    """ADL with the official per-component end test (quirk 12) for bit-parity."""
+    """ADL with the official per-component end test (docs/fidelity.md#loss) for bit-parity."""
     return ADLoss(metainfo=dict(from_file=str(REPO / f'configs/_base_/datasets/{META[d]}.py')),
                   componentwise_end_test=componentwise)
 
