@@ -14,11 +14,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import REPO, shared_path
 from tests.test_tools.test_dataset_converters import converter
 
 CONFIG = REPO / 'configs/adnet/td-adnet_hg4x256_1xb32-500e_wflw-256x256.py'
+pytestmark = pytest.mark.numeric   # rerun under other CPU kernels (tools/test_variants.sh)
 
 
 def write_release(root, io, fixture):
