@@ -1,8 +1,9 @@
 """ADL, λ, normals and AWing reproduce the official loss terms (parity/losses_io.npz).
 
 Bounds are those the reference states for its own values (float32 computations of a few
-thousand terms): losses 1e-5 relative, gradients 1e-5 of the array's largest value, λ and
-normals 1e-6 absolute."""
+thousand terms): losses 1e-5 relative, gradients 1e-5 of the array's largest value, λ 1e-6
+absolute; normals 1e-6 plus their float32 conditioning (:func:`_normal_tol`), which other CPU
+kernels reach."""
 import numpy as np
 import pytest
 import torch
@@ -29,16 +30,32 @@ def _t(a):
     return torch.from_numpy(np.asarray(a, np.float32))
 
 
+def _normal_tol(loss, gt):
+    """(B, K) bound for the normals. The normal is the unit bisector of the unit directions
+    û, v̂ to the two neighbours: float32 rounding is amplified by 1 / |û + v̂|, large where the
+    boundary is nearly straight (|û + v̂| down to 0.004 here). Measured between CPU kernels
+    (ATen AVX2 vs generic): ≤ 2.7 float32 eps / |û + v̂|; the bound is 8 eps / |û + v̂| + 1e-6."""
+    g = gt.double()
+    u, v = g[:, loss.prev] - g, g[:, loss.next] - g
+    s = (u / u.norm(dim=-1, keepdim=True) + v / v.norm(dim=-1, keepdim=True)).norm(dim=-1)
+    return (1e-6 + 8 * 2.0**-24 / torch.nan_to_num(s, nan=2.0).clamp_min(1e-12)).numpy()
+
+
 @pytest.mark.parametrize('d', META)
 def test_normals_and_lambda(ref, d):
     loss, gt = _loss(d), _t(ref[f'{d}_gt_landmarks_norm'])
     normal, tangent = loss.normals(gt)
-    np.testing.assert_allclose(normal.numpy(), ref[f'{d}_adl_normals'], atol=1e-6, rtol=0)
+    tol = _normal_tol(loss, gt)
+    err = np.abs(normal.numpy() - ref[f'{d}_adl_normals']).max(-1)
+    assert (err <= tol).all(), err.max()
     # the tangent is the normal turned by 90°: the two products cancel up to one rounding
     assert torch.allclose((normal * tangent).sum(-1), torch.zeros(1), atol=1e-7)
     lam = loss.adaptive_lambda(_t(ref[f'{d}_attention_mask']),
                                _t(ref[f'{d}_final_landmarks_norm']), gt)
-    np.testing.assert_allclose(lam.numpy(), ref[f'{d}_adl_lambda'], atol=1e-6, rtol=0)
+    # λ is a ratio of spreads along the tangent and the normal: its error follows the normal's
+    # (measured ≤ 0.21 λ·tol between CPU kernels; bound 2 λ·tol)
+    lam_err = np.abs(lam.numpy() - ref[f'{d}_adl_lambda'])
+    assert (lam_err <= 2 * ref[f'{d}_adl_lambda'] * tol).all(), lam_err.max()
 
 
 @pytest.mark.parametrize('d', META)
@@ -52,7 +69,8 @@ def test_intended_end_test_differs_only_at_equal_components(ref, d):
     u = gt[:, loss.prev] - gt
     v = gt[:, loss.next] - gt
     mixed = ((u == v).any(-1) & ~(u == v).all(-1)).numpy()
-    differs = np.abs(normal.numpy() - ref[f'{d}_adl_normals']).max(-1) > 1e-6
+    tol = _normal_tol(loss, gt)
+    differs = np.abs(normal.numpy() - ref[f'{d}_adl_normals']).max(-1) > tol
     assert (differs == mixed).all()
     assert mixed.sum() == {'300W': 1, 'WFLW': 0, 'COFW': 5}[d]
 
