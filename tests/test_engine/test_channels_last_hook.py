@@ -22,6 +22,6 @@ def test_channels_last_hook_keeps_parameters_and_outputs():
     assert all(a is b for a, b in zip(params, model.parameters()))
     with torch.no_grad():
         after = model.head.forward(model.extract_feat(x))
-    # another convolution kernel: float32 rounding of the same sums, ~1e-5 px measured; 1e-3
-    # px is the landmark tolerance used throughout
+    # another convolution kernel: float32 rounding of the same sums, ≤ 2e-5 px measured
+    # (oneDNN AVX2 and SSE4.1); 1e-3 px is the landmark tolerance used throughout
     assert (after - before).abs().max() <= 1e-3
