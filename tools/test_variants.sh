@@ -41,6 +41,7 @@ same_as_default() {
     OMP_NUM_THREADS=*) local n
                        n=$("$PY" -c 'import torch; print(torch.get_num_threads())')
                        [[ $n == "${1#*=}" ]] && echo "the main run already used $n threads" ;;
+    *) return 1 ;;
   esac
 }
 
