@@ -1,55 +1,16 @@
-"""ADNet's crop: ``x' = (w / S)(x − c) + (w − 1) / 2``, warped as the official code's OpenCV did."""
-from typing import Sequence, Tuple
+"""ADNet's crop: ``x' = (w / S)(x − c) + (w − 1) / 2``, warped as the official code's OpenCV did.
 
-import cv2
+The matrix and the warp live in :mod:`adnet_mmpose.deploy.crop` (numpy + OpenCV), shared with
+the inference path.
+"""
+from typing import Tuple
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpose.datasets.transforms import TopdownAffine
 from mmpose.registry import TRANSFORMS
 
-
-def adnet_crop_matrix(center: Sequence[float], scale: Sequence[float],
-                      input_size: Tuple[int, int], rotation: float = 0.) -> np.ndarray:
-    """3×3 float64 matrix of ADNet's crop (the official ``GetCropMatrix`` with
-    ``align_corners=True``, generalised to a box rotated by ``rotation`` degrees).
-
-    ``x' = diag(w / S_w, h / S_h) · R · (x − c) + ((w − 1) / 2, (h − 1) / 2)``, where ``c`` is
-    the box centre, ``S`` its side in pixels and ``R`` turns by ``−rotation`` (the sign of
-    mmpose's ``bbox_rotation``: a box rotated by +θ is turned upright). For a 256 crop this is
-    ``x' = (256 / S)(x − c) + 127.5``; mmpose's ``TopdownAffine`` maps to ``... + 128``.
-    """
-    w, h = input_size
-    t = np.deg2rad(float(rotation))
-    rot = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
-    lin = np.array([[w / float(scale[0])], [h / float(scale[1])]]) * rot
-    m = np.eye(3)
-    m[:2, :2] = lin
-    m[:2, 2] = np.array([(w - 1) / 2, (h - 1) / 2]) - lin @ np.asarray(center, np.float64)
-    return m
-
-
-def warp_perspective_1_32(img: np.ndarray, m: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
-    """``cv2.warpPerspective(img, m, size, INTER_LINEAR, BORDER_CONSTANT 0)`` as OpenCV 4
-    computes it: each output pixel's source position (through the inverse of ``m``, in
-    float64) rounded to 1/32 px, then bilinear weights from OpenCV's 1/32-px tables
-    (``cv2.remap`` with fixed-point maps). OpenCV 5 interpolates at the exact position instead,
-    which moves up to 2 grey levels on ~10 % of the pixels of a face crop; this function gives
-    the official crops' pixels under either version.
-    """
-    w, h = size
-    inv = np.linalg.inv(m)
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
-    den = inv[2, 0] * xs + inv[2, 1] * ys + inv[2, 2]
-    den = np.where(den != 0, 32. / np.where(den != 0, den, 1.), 0.)
-    lim = np.iinfo(np.int32)
-    fx = np.clip((inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]) * den, lim.min, lim.max)
-    fy = np.clip((inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]) * den, lim.min, lim.max)
-    ix, iy = np.rint(fx).astype(np.int64), np.rint(fy).astype(np.int64)
-    i16 = np.iinfo(np.int16)
-    xy = np.clip(np.stack([ix >> 5, iy >> 5], axis=-1), i16.min, i16.max).astype(np.int16)
-    frac = ((iy & 31) * 32 + (ix & 31)).astype(np.uint16)
-    return cv2.remap(img, xy, frac, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                     borderValue=0)
+from adnet_mmpose.deploy.crop import adnet_crop_matrix, warp_perspective_1_32
 
 
 @TRANSFORMS.register_module()
