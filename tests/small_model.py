@@ -104,6 +104,26 @@ test_dataloader = dict(dataset=dict(type='WFLWDataset', metainfo=metainfo))
     return str(path), save_checkpoint(_cache() / 'small_wflw.pth', config=str(path))
 
 
+@functools.lru_cache(maxsize=None)
+def small_adnet_crop():
+    """The cached (config, random-weight checkpoint, ONNX export) of the small model whose test
+    pipeline crops as the paper configs do: ``GetBBoxCenterScale(padding=1.0)`` +
+    ``ADNetAffine`` (the config is :data:`SMALL_CONFIG` with that pipeline)."""
+    from adnet_mmpose.deploy.export import export_onnx
+    size = tuple(Config.fromfile(SMALL_CONFIG).model.head.input_size)
+    pipeline = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale', padding=1.0),
+                dict(type='ADNetAffine', input_size=size), dict(type='PackPoseInputs')]
+    path = _cache() / 'small_adnet_crop.py'
+    path.write_text(f'''_base_ = [{SMALL_CONFIG!r}]
+val_pipeline = {pipeline!r}
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+''')
+    ckpt = save_checkpoint(_cache() / 'small_adnet_crop.pth', config=str(path))
+    onnx = export_onnx(str(path), ckpt, str(_cache() / 'small_adnet_crop.onnx'), route='torch')
+    return str(path), ckpt, onnx
+
+
 @pytest.fixture(scope='module')
 def single_thread():
     """Module fixture: one torch thread. These tests run many tiny forward passes; on a shared

@@ -5,7 +5,9 @@ preprocessor does it (``(pixel − mean) / std``, channel order as configured), 
 Outputs ``landmarks``: (B, K, 2) final-stack landmarks in input-crop pixels (what
 ``ADNetHead.forward`` returns) and ``scores``: (B, K).
 The ONNX file also carries :data:`METADATA_KEY` in its metadata: JSON with the preprocessing
-(``input_size``, ``mean``, ``std``, ``bgr_to_rgb``, ``padding``) and the layout
+(``input_size``, ``mean``, ``std``, ``bgr_to_rgb``, ``padding``, ``crop_style``: ``'adnet'`` when
+the test pipeline crops with ``ADNetAffine``, else ``'mmpose'``; files exported before
+``crop_style`` existed read as ``'mmpose'``) and the layout
 (``dataset_name``, ``num_keypoints``, ``boundaries``, ``keypoint_colors``), so a server needs
 only the ``.onnx`` file.
 """

@@ -35,11 +35,15 @@ def deploy_info(model: torch.nn.Module) -> dict:
     """The metadata embedded in the ONNX file, from a model built by :func:`init_adnet`."""
     cfg, head = model.cfg, model.cfg.model.head
     dp = cfg.model.data_preprocessor
-    padding = next((t.get('padding', 1.25) for t in cfg.test_dataloader.dataset.pipeline
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    padding = next((t.get('padding', 1.25) for t in pipeline
                     if t['type'] == 'GetBBoxCenterScale'), 1.25)
+    adnet = any(str(t['type']).split('.')[-1] == 'ADNetAffine' for t in pipeline)
+    style = 'adnet' if adnet else 'mmpose'
     meta = model.dataset_meta
     return dict(input_size=list(model.head.input_size), mean=list(dp.mean), std=list(dp.std),
                 bgr_to_rgb=bool(dp.get('bgr_to_rgb', False)), padding=float(padding),
+                crop_style=style,
                 dataset_name=meta.get('dataset_name'), num_keypoints=head.num_keypoints,
                 keypoint_colors=_plain(meta.get('keypoint_colors')),
                 boundaries=[dict(name=g.name, indices=list(g.indices), closed=g.closed)

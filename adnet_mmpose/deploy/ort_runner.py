@@ -27,7 +27,8 @@ class ONNXLandmarkRunner:
 
     Attributes:
         info (dict): the embedded metadata (``input_size``, ``mean``, ``std``, ``bgr_to_rgb``,
-            ``padding``, ``dataset_name``, ``num_keypoints``, ``boundaries``, ...).
+            ``padding``, ``crop_style``, ``dataset_name``, ``num_keypoints``, ``boundaries``,
+            ...).
     """
 
     def __init__(self, onnx_file: str, providers: Sequence[str] = ('CPUExecutionProvider', ),
@@ -41,6 +42,7 @@ class ONNXLandmarkRunner:
             raise ValueError(f'{onnx_file} has no {METADATA_KEY!r} metadata: export it with '
                              'tools/deploy/export_onnx.py')
         self.info = json.loads(meta[METADATA_KEY])
+        self.info.setdefault('crop_style', 'mmpose')   # files exported before crop styles
         self.input_size = tuple(self.info['input_size'])
 
     def run(self, inputs: np.ndarray):

@@ -3,8 +3,9 @@ landmarks in image pixels, in numpy + OpenCV only (no torch).
 
 A backend is any object with
 
-* ``info``: dict with ``input_size`` (w, h), ``mean``, ``std``, ``bgr_to_rgb``, ``padding``
-  (the model's preprocessing, as :func:`~adnet_mmpose.deploy.export.deploy_info` records it),
+* ``info``: dict with ``input_size`` (w, h), ``mean``, ``std``, ``bgr_to_rgb``, ``padding``,
+  ``crop_style`` (``'mmpose'`` or ``'adnet'``, see :mod:`~adnet_mmpose.deploy.crop`: the model's
+  preprocessing, as :func:`~adnet_mmpose.deploy.export.deploy_info` records it),
   ``num_keypoints``, ``dataset_name``, ``boundaries``, ``keypoint_colors``;
 * ``run(x)``: (B, 3, H, W) float32 normalised crops → landmarks (B, K, 2) in input-crop
   pixels and scores (B, K), numpy.
@@ -37,8 +38,9 @@ def landmarks_in_boxes(backend, img: np.ndarray,
     if not len(boxes):
         k = info['num_keypoints']
         return np.zeros((0, k, 2), np.float32), np.zeros((0, k), np.float32)
-    crops, center, scale = crop_faces(img, boxes, size, info['padding'])
+    style = info['crop_style']
+    crops, center, scale = crop_faces(img, boxes, size, info['padding'], style)
     landmarks, scores = backend.run(normalise(crops, info['mean'], info['std'],
                                               info['bgr_to_rgb']))
-    keypoints = to_image(np.asarray(landmarks, np.float32), center, scale, size)
+    keypoints = to_image(np.asarray(landmarks, np.float32), center, scale, size, style)
     return keypoints.astype(np.float32), np.asarray(scores, np.float32)

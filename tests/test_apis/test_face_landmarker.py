@@ -15,8 +15,8 @@ from adnet_mmpose.apis import FaceLandmarker, released_model as released
 from adnet_mmpose.apis.face_landmarker import Faces
 from adnet_mmpose.apis.wflw_to_300w import WFLW_TO_300W
 from tests.conftest import REPO
-from tests.small_model import (SMALL_CONFIG, afw_faces, small_checkpoint, small_model,
-                               small_onnx, small_wflw)
+from tests.small_model import (SMALL_CONFIG, afw_faces, small_adnet_crop, small_checkpoint,
+                               small_model, small_onnx, small_wflw)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures('single_thread')
@@ -100,6 +100,26 @@ def test_backends_share_the_crop_path(ckpt):
                      (FaceLandmarker(detector=None, backend='onnxruntime', onnx=small_onnx()),
                       2e-3)):
         kpts, scores = stacked(fl(p1, bboxes=b1))
+        np.testing.assert_allclose(kpts, ref_k, atol=atol)
+        np.testing.assert_allclose(scores, ref_s, atol=1e-4)
+
+
+def test_adnet_crop_style_equals_inference_topdown():
+    """A config cropping as the paper configs do (``GetBBoxCenterScale(padding=1.0)`` +
+    ``ADNetAffine``): the PyTorch (config's flip test) and ONNX Runtime backends equal
+    ``inference_topdown`` on the same boxes. The crops are bit-identical
+    (tests/test_deploy/test_crop.py); the bounds are those of the mmpose-style tests above
+    (float32 normalisation order: 1e-3 px; ONNX Runtime's kernels: 2e-3 px)."""
+    from adnet_mmpose.apis import init_adnet
+    config, ckpt, onnx = small_adnet_crop()
+    (p1, b1), (_, b2) = afw_faces(2)
+    boxes = np.stack([b1, b2 * 0.9 + [0, 0, 30, 0]])   # two boxes on one image, one not square
+    for flip, fl, atol in (
+            (True, FaceLandmarker(config, ckpt, detector=None), ATOL_PX),
+            (False, FaceLandmarker(detector=None, backend='onnxruntime', onnx=onnx), 2e-3)):
+        assert fl.backend.info['crop_style'] == 'adnet' and fl.backend.info['padding'] == 1.0
+        kpts, scores = stacked(fl(p1, bboxes=boxes))
+        ref_k, ref_s = reference(init_adnet(config, ckpt, flip_test=flip), p1, boxes)
         np.testing.assert_allclose(kpts, ref_k, atol=atol)
         np.testing.assert_allclose(scores, ref_s, atol=1e-4)
 

@@ -15,11 +15,12 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmpose.apis import inference_topdown
 
 from adnet_mmpose.apis import init_adnet
-from adnet_mmpose.deploy.export import export_onnx
+from adnet_mmpose.deploy.contract import METADATA_KEY
+from adnet_mmpose.deploy.export import embed_metadata, export_onnx
 from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
 from tests.conftest import REPO, shared_path
-from tests.small_model import (SMALL_CONFIG, afw_faces, save_checkpoint, small_checkpoint,
-                               small_model, small_onnx, small_wflw)
+from tests.small_model import (SMALL_CONFIG, afw_faces, save_checkpoint, small_adnet_crop,
+                               small_checkpoint, small_model, small_onnx, small_wflw)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures('single_thread')
@@ -91,6 +92,7 @@ def test_graph_contract(exported, runner, model):
                     'scores': ['batch', 68]}
     info = runner.info
     assert info['input_size'] == [w, h] and info['padding'] == 1.25
+    assert info['crop_style'] == 'mmpose'   # the test pipeline uses TopdownAffine
     assert info['mean'] == [127.5] * 3 and info['bgr_to_rgb'] is False
     assert len(info['boundaries']) == 9 and info['dataset_name'] == '300w'
 
@@ -124,6 +126,33 @@ def test_runner_equals_inference_topdown(model):
     np.testing.assert_allclose(out['keypoints'], ref, atol=1e-3)
     np.testing.assert_allclose(out['keypoint_scores'], ref_s, atol=1e-5)
     np.testing.assert_allclose(out['bboxes'], boxes)
+
+
+@pytest.mark.numeric
+def test_runner_with_adnet_crop_equals_inference_topdown(tmp_path):
+    """Test pipeline ``GetBBoxCenterScale(padding=1.0)`` + ``ADNetAffine``: the metadata says
+    ``crop_style='adnet'`` and the runner equals ``inference_topdown`` (same bounds as above:
+    ONNX Runtime's float32 kernels, measured ≤ 2e-4 px). The same file with the metadata of an
+    export made before crop styles existed reads as ``'mmpose'``."""
+    config, ckpt, exported = small_adnet_crop()
+    (p1, b1), (_, b2) = afw_faces(2)
+    boxes = np.stack([b1, b2 * 0.9 + [0, 0, 30, 0]])   # one not square
+    runner = ONNXLandmarkRunner(exported)
+    assert runner.info['crop_style'] == 'adnet' and runner.info['padding'] == 1.0
+    out = runner(p1, boxes)
+    samples = inference_topdown(init_adnet(config, ckpt, flip_test=False), p1, boxes)
+    np.testing.assert_allclose(out['keypoints'],
+                               np.concatenate([s.pred_instances.keypoints for s in samples]),
+                               atol=1e-3)
+    np.testing.assert_allclose(out['keypoint_scores'], np.concatenate(
+        [s.pred_instances.keypoint_scores for s in samples]), atol=1e-5)
+
+    old = tmp_path / 'old.onnx'
+    old.write_bytes(open(exported, 'rb').read())
+    info = json.loads({m.key: m.value for m in onnx.load(str(old)).metadata_props}[METADATA_KEY])
+    del info['crop_style']
+    embed_metadata(str(old), info)
+    assert ONNXLandmarkRunner(str(old)).info['crop_style'] == 'mmpose'
 
 
 def test_mmdeploy_backend_model(mmdeploy_onnx, model):
