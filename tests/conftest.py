@@ -12,6 +12,15 @@ SHARED = Path(__file__).resolve().parents[1].parent / 'shared'
 REPO = Path(__file__).resolve().parents[1]
 
 
+def free_port() -> str:
+    """A TCP port free on 127.0.0.1 now, for a torchrun rendezvous (``PORT`` of
+    tools/dist_train.sh), so that parallel runs never collide on the default 29500."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
 def shared_path(*parts) -> Path:
     """Path under ``../shared``; skips the test with a message when it is absent."""
     path = SHARED.joinpath(*parts)

@@ -15,7 +15,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 from tests.small_model import deterministic_train_cfg
 
 pytestmark = pytest.mark.dist
@@ -41,7 +41,7 @@ def config(tmp_path, device):
 
 
 def train_two_processes(tmp_path, device):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable)
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable, PORT=free_port())
     out = subprocess.run(['bash', 'tools/dist_train.sh', str(config(tmp_path, device)), '2',
                           '--device', device, '--work-dir', str(tmp_path / 'work'),
                           '--skip-data-check', '--cfg-options', 'train_dataloader.batch_size=2'],
