@@ -2,6 +2,7 @@
 its dataset metainfo, and keeps the accuracy ``configs/adnet/metafile.yml`` states for it on the
 AFW validation faces, with annotated boxes and end to end with the default detector."""
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -64,3 +65,24 @@ def test_accuracy_matches_the_metafile(scores):
     # the detector finds every face of the validation crops (README table: 37/37)
     assert scores['detector']['recall'] == 1.0
     assert np.isfinite(scores['detector']['AUC@0.1'])
+
+
+def test_inferencer_and_demo_give_facelandmarkers_landmarks(tmp_path):
+    """The released checkpoint through adnet_mmpose's MMPoseInferencer and the demo (no
+    --config: its default) equals FaceLandmarker on the same face; 1e-3 px is the landmark
+    tolerance used throughout (the same crop by several routes: float32 rounding only)."""
+    from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer
+    path = str(shared_path('fixtures', 'afw68', 'images', '2086996835_1.jpg'))
+    (face, ) = FaceLandmarker(device='cpu')(path)
+    inf = MMPoseInferencer(pose2d=released.RELEASED_CONFIG,
+                           pose2d_weights=released.RELEASED_CHECKPOINT, device='cpu')
+    pred = next(inf(path, bboxes=[face['bbox'][None]]))['predictions'][0][0]
+    np.testing.assert_allclose(pred['keypoints'], face['keypoints'], atol=1e-3)
+
+    spec = importlib.util.spec_from_file_location('adnet_demo', REPO / 'demo/adnet_demo.py')
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    assert demo.main([path, '--out-dir', str(tmp_path)]) == 0
+    (res, ) = json.loads((tmp_path / 'predictions.json').read_text())['results']
+    (dface, ) = res['faces']
+    np.testing.assert_allclose(dface['landmarks'], face['keypoints'], atol=1e-3)
