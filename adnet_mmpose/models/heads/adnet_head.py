@@ -56,7 +56,11 @@ class ADNetHead(BaseHead):
         edge_loss, point_loss (dict): losses on edge / point maps.
         stack_weights (sequence): per-stack factors (official 1/8, 1/4, 1/2, 1).
         loss_weights (sequence): weights of (ADL, edge, point) (official 1, 10, 10).
-        adaptive_lambda (bool): ADL's λ from the final attention mask (official); False: λ=1.
+        adaptive_lambda (bool): ADL's λ from the final attention mask (official); False: λ=1,
+            an isotropic smooth-L1 on the landmark distance (the ADL switched off).
+        attention (bool): the AAM (official); False: landmarks are the soft-argmax of the
+            heatmaps alone (edge and point maps are still predicted and supervised) — with
+            ``adaptive_lambda=False`` the plain baseline of the paper's ablation.
         decoder (dict): the codec (``ADNetLabel``) for :meth:`predict`.
     """
 
@@ -67,7 +71,7 @@ class ADNetHead(BaseHead):
                  point_loss: ConfigType = dict(type='WeightedAdaptiveWingLoss'),
                  stack_weights: Sequence[float] = (0.125, 0.25, 0.5, 1.0),
                  loss_weights: Sequence[float] = (1., 10., 10.),
-                 adaptive_lambda: bool = True,
+                 adaptive_lambda: bool = True, attention: bool = True,
                  decoder: Optional[ConfigType] = None, init_cfg=None):
         super().__init__(init_cfg)
         groups = load_boundaries(metainfo if metainfo is not None else boundaries,
@@ -86,14 +90,15 @@ class ADNetHead(BaseHead):
         self.point_loss = MODELS.build(point_loss)
         self.stack_weights = tuple(stack_weights)
         self.loss_weights = tuple(loss_weights)
-        self.adaptive_lambda = adaptive_lambda
+        self.adaptive_lambda, self.attention = adaptive_lambda, attention
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
 
     def decode_stack(self, maps: Tensor) -> dict:
         """AAM and soft-argmax on one stack's B×(K+E+K)×h×w maps.
 
         Returns a dict of ``heatmaps``, ``edgemaps``, ``pointmaps``, ``mask`` (B×K×h×w AAM
-        mask), ``coords`` (B×K×2 normalised), ``scores`` (B×K).
+        mask; the heatmaps themselves without the AAM), ``coords`` (B×K×2 normalised),
+        ``scores`` (B×K).
         """
         k, e = self.num_keypoints, self.num_boundaries
         if maps.shape[1] != 2 * k + e:
@@ -101,8 +106,12 @@ class ADNetHead(BaseHead):
                              f'boundaries channels per stack, got {maps.shape[1]}: the '
                              'backbone and head num_keypoints / boundaries disagree')
         heat, edge, point = maps.split([k, e, k], 1)
-        mask = F.conv2d(edge, self.aam_weight.to(edge.dtype), self.aam_bias.to(edge.dtype)) * point
-        fused = mask * heat
+        if self.attention:
+            mask = F.conv2d(edge, self.aam_weight.to(edge.dtype),
+                            self.aam_bias.to(edge.dtype)) * point
+            fused = mask * heat
+        else:
+            mask = fused = heat
         coords, z = soft_argmax(fused)
         scores = (point * fused).sum((-2, -1)) / z
         return dict(heatmaps=heat, edgemaps=edge, pointmaps=point, mask=mask, coords=coords,
