@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, shared_path, subprocess_env
 
 CONFIG = 'configs/adnet/td-adnet_hg2x64_1xb16-10e_afw68-96x96.py'
 
@@ -38,7 +38,7 @@ def _train(root, work, *extra):
     opts += ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=3',
              'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
              'default_hooks.logger.interval=1']
-    env = dict(os.environ, XDG_CACHE_HOME=str(work / 'cache'))
+    env = subprocess_env(XDG_CACHE_HOME=str(work / 'cache'))
     return subprocess.run([sys.executable, 'tools/train.py', CONFIG, '--device', 'cpu',
                            '--no-validate', '--work-dir', str(work), *extra,
                            '--cfg-options', *opts], cwd=REPO, capture_output=True, text=True,

@@ -3,7 +3,6 @@ fixture faces (batch 1 and 4, within 1e-3 px), mmdeploy's ONNX Runtime backend m
 torch-free ONNX Runtime runner equal to ``inference_topdown``."""
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 
@@ -18,7 +17,7 @@ from adnet_mmpose.apis import init_adnet
 from adnet_mmpose.deploy.contract import METADATA_KEY
 from adnet_mmpose.deploy.export import embed_metadata, export_onnx
 from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, shared_path, subprocess_env
 from tests.small_model import (SMALL_CONFIG, afw_faces, save_checkpoint, small_adnet_crop,
                                small_checkpoint, small_model, small_onnx, small_wflw)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
@@ -181,7 +180,8 @@ from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
 out = ONNXLandmarkRunner({exported!r})({afw_faces(1)[0][0]!r})
 print(out['keypoints'].shape, 'torch' in sys.modules and sys.modules['torch'] is not None)
 '''
-    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         env=subprocess_env())
     assert res.returncode == 0, res.stderr
     assert res.stdout.split('\n')[0] == '(1, 68, 2) False'
 
@@ -194,9 +194,8 @@ def test_export_rejects_mismatching_checkpoint(tmp_path):
     assert not (tmp_path / 'x.onnx').exists()
 
 
-@pytest.mark.skipif(os.environ.get('ADNET_SLOW_TESTS') != '1',
-                    reason='the paper-size model takes minutes on a 2-core CPU; '
-                           'run with ADNET_SLOW_TESTS=1')
+@pytest.mark.slow      # the paper-size network (4 stacks, 256 px)
+@pytest.mark.numeric   # ONNX Runtime and PyTorch kernels; runs once (slow: not in the reruns)
 def test_paper_config_onnxruntime_equals_pytorch(tmp_path):
     """WFLW paper config (4 stacks, 256 px) via the tool: 4 real WFLW faces, batch 1 and 4."""
     config = str(REPO / 'configs/adnet/td-adnet_hg4x256_1xb32-500e_wflw-256x256.py')

@@ -8,7 +8,7 @@ import torch
 from mmpose.registry import MODELS
 
 from adnet_mmpose.models.official_checkpoint import convert_official_state_dict
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, shared_path, subprocess_env
 
 LAYOUT = {'WFLW': ('wflw', 98, 9), '300W': ('300w', 68, 9), 'COFW': ('cofw', 29, 7)}
 
@@ -52,7 +52,7 @@ def test_converter_cli_and_init_model(tmp_path, parity_dir):
     dst = tmp_path / 'adnet_wflw.pth'
     out = subprocess.run([sys.executable, 'tools/model_converters/adnet_official_to_mmpose.py',
                           str(parity_dir / 'official_wflw.pth'), str(dst), '--use-ema'],
-                         cwd=REPO, capture_output=True, text=True)
+                         cwd=REPO, capture_output=True, text=True, env=subprocess_env())
     assert out.returncode == 0, out.stderr
     ckpt = torch.load(dst, weights_only=True)
     assert ckpt['meta']['source_key'] == 'net_ema' and len(ckpt['state_dict']) == 1336
@@ -68,5 +68,5 @@ def test_converter_cli_rejects_a_foreign_file(tmp_path):
     torch.save({'state_dict': {}}, src)
     out = subprocess.run([sys.executable, 'tools/model_converters/adnet_official_to_mmpose.py',
                           str(src), str(tmp_path / 'x.pth')], cwd=REPO, capture_output=True,
-                         text=True)
+                         text=True, env=subprocess_env())
     assert out.returncode != 0 and 'no "net" entry' in out.stderr

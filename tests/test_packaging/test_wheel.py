@@ -11,8 +11,11 @@ import sysconfig
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, subprocess_env
 from tests.small_model import small_checkpoint
+
+# builds with --no-build-isolation and installs with --no-index: no package registry needed
+pytestmark = pytest.mark.packaging
 
 SKIP = shutil.ignore_patterns('.git', '.venv', 'work_dirs', 'data', 'build', '*.egg-info',
                               '__pycache__', '*.pth', '*.onnx', '.device', '.pytest_cache')
@@ -61,7 +64,7 @@ def test_wheel_runs_inferencer_and_exporter_outside_the_tree(venv):
     root, python, site = venv
     run_dir = root / 'elsewhere'
     run_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env = subprocess_env(drop=('PYTHONPATH',))
     out = subprocess.run([python, '-c', SCRIPT, small_checkpoint()], cwd=run_dir, env=env,
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]

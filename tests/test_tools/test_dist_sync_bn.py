@@ -7,7 +7,6 @@ warning, each process then normalises with its own half-batch (the running stati
 after N steps), and ``SyncBuffersHook`` averages them at the end of every epoch (equal after
 it). The synchronised run itself (equal statistics after every step) needs two GPUs.
 """
-import os
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, free_port, subprocess_env
 from tests.small_model import deterministic_train_cfg
 
 pytestmark = pytest.mark.dist
@@ -41,7 +40,7 @@ def config(tmp_path, device):
 
 
 def train_two_processes(tmp_path, device):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable, PORT=free_port())
+    env = subprocess_env(PYTHON=sys.executable, PORT=free_port())
     out = subprocess.run(['bash', 'tools/dist_train.sh', str(config(tmp_path, device)), '2',
                           '--device', device, '--work-dir', str(tmp_path / 'work'),
                           '--skip-data-check', '--cfg-options', 'train_dataloader.batch_size=2'],

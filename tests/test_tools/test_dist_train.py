@@ -7,7 +7,6 @@ freezes the BN statistics (``norm_eval``): DDP's averaged gradients then equal t
 single-process gradients up to float summation order, and the weights after 2 SGD steps agree
 to 1e-4 of how far training moved them.
 """
-import os
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, free_port, subprocess_env
 from tests.small_model import deterministic_train_cfg
 
 pytestmark = [pytest.mark.dist, pytest.mark.numeric]
@@ -47,7 +46,7 @@ def _init_weights(config):
 
 
 def _train(cmd, work, batch):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable, PORT=free_port())
+    env = subprocess_env(PYTHON=sys.executable, PORT=free_port())
     out = subprocess.run(cmd + ['--device', 'cpu', '--work-dir', str(work), '--skip-data-check',
                                 '--cfg-options', f'train_dataloader.batch_size={batch}'],
                          cwd=REPO, capture_output=True, text=True, timeout=600, env=env)

@@ -8,7 +8,6 @@ boxes. The face rectangle is chosen so that ADNet's rule (its centre,
 ``min(w, h) / 200 * 1.05``) gives the crop the parity data used.
 """
 import json
-import os
 import pickle
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, shared_path, subprocess_env
 from tests.test_tools.test_dataset_converters import converter
 
 CONFIG = REPO / 'configs/adnet/td-adnet_hg4x256_1xb32-500e_wflw-256x256.py'
@@ -50,7 +49,7 @@ def write_release(root, io, fixture):
 def test_official_landmarks_on_the_original_images(parity_dir, tmp_path):
     io = np.load(parity_dir / 'official_wflw_io.npz')
     write_release(tmp_path / 'wflw', io, shared_path('fixtures', 'mmpose_samples', 'wflw'))
-    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env = subprocess_env()
     ckpt = tmp_path / 'adnet_wflw.pth'
     subprocess.run([sys.executable, 'tools/model_converters/adnet_official_to_mmpose.py',
                     str(parity_dir / 'official_wflw.pth'), str(ckpt)], cwd=REPO, check=True,

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, shared_path, subprocess_env
 
 CONFIG = 'configs/adnet/td-adnet_hg2x64_1xb16-10e_afw68-96x96.py'
 SMALL = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
@@ -20,7 +20,7 @@ SMALL = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
 
 def _run(*args):
     return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=600)
+                          timeout=600, env=subprocess_env())
 
 
 @pytest.fixture(scope='module')

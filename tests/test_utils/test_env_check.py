@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from adnet_mmpose.utils import env_check
-from tests.conftest import REPO
+from tests.conftest import REPO, subprocess_env
 
 
 def fake(monkeypatch, **versions):
@@ -44,7 +44,8 @@ def test_missing_package_and_old_torch_are_errors(monkeypatch):
 
 def test_mmcv_without_ops_fails_import_with_a_clear_message():
     code = "import sys; sys.modules['mmcv._ext'] = None; import adnet_mmpose"
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=REPO,
+                         env=subprocess_env())
     assert out.returncode != 0
     assert 'adnet_mmpose: broken environment' in out.stderr
     assert 'mmcv is installed without its compiled ops' in out.stderr

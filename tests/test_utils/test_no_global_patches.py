@@ -6,7 +6,7 @@ running adnet_mmpose's inferencer and an mmdeploy export."""
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.conftest import REPO, subprocess_env
 from tests.small_model import SMALL_CONFIG
 
 SCRIPT = r'''
@@ -51,7 +51,7 @@ def test_imports_and_export_patch_nothing(tmp_path):
     deploy = REPO / 'configs/deploy/pose-detection_adnet_onnxruntime_dynamic.py'
     out = subprocess.run([sys.executable, '-c', SCRIPT, SMALL_CONFIG, str(deploy),
                           str(tmp_path / 'a.onnx')], cwd=REPO, capture_output=True, text=True,
-                         timeout=300)
+                         timeout=300, env=subprocess_env())
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'unchanged:' in out.stdout
     assert (tmp_path / 'a.onnx').stat().st_size > 100_000

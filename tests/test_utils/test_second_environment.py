@@ -4,7 +4,8 @@ the pinned stack), and refuses mmcv-lite (no compiled ops) with the fix.
 
 The other versions are installed once with ``pip install --no-deps --target`` into
 ``$XDG_CACHE_HOME/adnet-mmpose/test-envs`` (outside the repository) and put first on
-``PYTHONPATH`` of a subprocess; without a reachable package registry the tests skip.
+``PYTHONPATH`` of a subprocess; marked ``network``: without a reachable package registry the
+tests skip (tests/conftest.py).
 """
 import os
 import shutil
@@ -16,10 +17,11 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import REPO
+from tests.conftest import REPO, subprocess_env
 from tests.small_model import SMALL_CONFIG, single_thread, small_checkpoint  # noqa: F401
 
-pytestmark = pytest.mark.usefixtures('single_thread')
+pytestmark = [pytest.mark.network, pytest.mark.packaging,
+              pytest.mark.usefixtures('single_thread')]
 
 
 def overlay(*requirements) -> Path:
@@ -41,8 +43,7 @@ def overlay(*requirements) -> Path:
 
 
 def run_with(path: Path, code: str, *argv) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    env.update(PYTHONPATH=f'{path}{os.pathsep}{REPO}', OMP_NUM_THREADS='1')
+    env = subprocess_env(drop=('PYTHONPATH',), PYTHONPATH=f'{path}{os.pathsep}{REPO}')
     return subprocess.run([sys.executable, '-c', code, *map(str, argv)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
 
