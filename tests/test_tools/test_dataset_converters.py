@@ -271,6 +271,31 @@ def test_holdout_split_whole_images_seeded(tmp_path):
     assert json.loads(open(written[0]).read())['annotations'] == held['annotations']
 
 
+def test_holdout_split_by_photo(tmp_path):
+    """--by photo holds out whole photos: 10 % of the 50 photos (5), with all their crops."""
+    face_json = converter('face_json')
+    assert face_json.photo_id('a/100040721_2.jpg') == '100040721'
+    assert face_json.photo_id('image_0001.png') == 'image'
+    assert face_json.photo_id('img7.jpg') == 'img7'
+    # 50 photos with 1-3 face crops each, named <photo>_<face>.jpg as in 300-W's HELEN/AFW
+    images = [dict(id=100 * p + f, file_name=f'{1000 + p}_{f}.jpg', width=9, height=9)
+              for p in range(50) for f in range(1, 2 + p % 3)]
+    anns = [dict(id=im['id'], image_id=im['id']) for im in images]
+    path = tmp_path / 'train.json'
+    path.write_text(json.dumps(dict(images=images, annotations=anns, categories=[])))
+    held_path, rest_path = converter('holdout_split').main(
+        [str(path), '--by', 'photo', '--fraction', '0.1', '--out-dir', str(tmp_path / 'out')])
+    assert os.path.dirname(held_path) == str(tmp_path / 'out')
+    held, rest = (json.loads(open(p).read()) for p in (held_path, rest_path))
+    photos = lambda d: {face_json.photo_id(im['file_name']) for im in d['images']}  # noqa: E731
+    assert len(photos(held)) == 5 and not photos(held) & photos(rest)
+    assert len(held['annotations']) + len(rest['annotations']) == len(anns)
+    # every crop of a held-out photo is held out
+    assert {im['id'] for im in held['images']} == {
+        im['id'] for im in images if face_json.photo_id(im['file_name']) in photos(held)}
+    assert held['info']['holdout']['by'] == 'photo'
+
+
 def test_adnet_and_hrnet_boxes():
     face_json = converter('face_json')
     c, s = face_json.adnet_center_scale([10., 20., 110., 140.])

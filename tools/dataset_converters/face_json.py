@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import os
+import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -101,19 +102,32 @@ def image_entry(image_id: int, root: str, file_name: str) -> dict:
     return dict(id=int(image_id), file_name=file_name, width=int(width), height=int(height))
 
 
-def holdout_images(images: List[dict], fraction: float, seed: int) -> set:
-    """Ids of the held-out images: the ``round(fraction · n)`` images (at least one when
-    ``fraction > 0``) with the smallest ``sha1(f'{seed}:{file_name}')``. Whole images are held
-    out (all faces of a photo stay on one side); the choice depends only on the file names,
+def photo_id(file_name: str) -> str:
+    """The photo a 300-W-style face crop comes from: its file stem up to the last ``_``
+    (``100040721_2.jpg`` → ``100040721``), the stem itself when it has no ``_``."""
+    stem = osp.splitext(osp.basename(file_name))[0]
+    return stem.rsplit('_', 1)[0] if '_' in stem else stem
+
+
+def holdout_images(images: List[dict], fraction: float, seed: int, by: str = 'image') -> set:
+    """Ids of the held-out images: all images of the ``round(fraction · n)`` groups (at least
+    one when ``fraction > 0``) with the smallest ``sha1(f'{seed}:{group}')``, where a group is
+    an image (``by='image'``: its file name) or a photo (``by='photo'``: :func:`photo_id`, so
+    that crops of one photo stay on one side). The choice depends only on the file names,
     the fraction and the seed, not on their order or the numpy version."""
     if not 0 <= fraction < 1:
         raise ValueError(f'--holdout-fraction must be in [0, 1), got {fraction}')
-    if fraction == 0 or len(images) < 2:
+    if by not in ('image', 'photo'):
+        raise ValueError(f"holdout grouping must be 'image' or 'photo', got {by!r}")
+    group = {im['id']: im['file_name'] if by == 'image' else photo_id(im['file_name'])
+             for im in images}
+    names = sorted(set(group.values()))
+    if fraction == 0 or len(names) < 2:
         return set()
-    n = min(max(int(round(fraction * len(images))), 1), len(images) - 1)
-    key = {im['id']: hashlib.sha1(f'{seed}:{im["file_name"]}'.encode()).hexdigest()
-           for im in images}
-    return set(sorted(key, key=lambda i: (key[i], i))[:n])
+    n = min(max(int(round(fraction * len(names))), 1), len(names) - 1)
+    key = {g: hashlib.sha1(f'{seed}:{g}'.encode()).hexdigest() for g in names}
+    chosen = set(sorted(names, key=lambda g: (key[g], g))[:n])
+    return {i for i, g in group.items() if g in chosen}
 
 
 def write_with_holdout(path: str, images: List[dict], annotations: List[dict],
