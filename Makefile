@@ -14,11 +14,18 @@ install:
 demo: install
 	@bash tools/quickstart.sh $(PY) $(FIXTURES) $(WORK_DIR)
 
-# Full test suite (CPU), then the numerically sensitive tests again under other CPU kernels and
-# thread counts. Fails when tests fail or when none ran.
+PYTEST := $(PY) -m pytest tests -q -ra -p no:cacheprovider
+
+# Full test suite (CPU): every test, slow, multi-process, packaging and registry ones included,
+# then the numerically sensitive small-network tests again under other CPU kernels and thread
+# counts. Fails when tests fail or when none ran (pytest's exit 5).
 test: install
-	$(PY) -m pytest tests -q -ra -p no:cacheprovider
+	$(PYTEST) --durations=10
 	@bash tools/test_variants.sh $(PY)
+
+# Day-to-day loop: the suite without the slow, multi-process, packaging and registry tests.
+test-fast: install
+	$(PYTEST) -m "not slow and not dist and not packaging and not network"
 
 # Only the reruns; one variation: make test-variants VARIATION='ATEN_CPU_CAPABILITY=default'
 test-variants: install
