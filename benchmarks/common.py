@@ -1,9 +1,10 @@
-"""Shared by the model benchmarks: the model and a synthetic batch from a config, timing, the
-environment record."""
+"""Shared by the model benchmarks: the model and a synthetic batch from a config, timing (every
+benchmark's), the environment record."""
 import os
 import platform
+import statistics
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -73,6 +74,47 @@ def best_seconds(fn: Callable, repeats: int, iters: int = 1, warmup: int = 1) ->
         sync()
         best = min(best, (time.perf_counter() - start) / iters)
     return best
+
+
+def median_seconds(fn: Callable, iters: int, warmup: int = 1) -> float:
+    """Median time of ``iters`` calls, after ``warmup`` calls (allocations, oneDNN
+    primitives)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def per_item_ms(fn: Callable, items: Sequence, repeats: int) -> float:
+    """Milliseconds per item of ``fn(item)`` over all ``items``, best of ``repeats`` passes."""
+    return best_seconds(lambda: [fn(item) for item in items], repeats, warmup=0) \
+        / len(items) * 1e3
+
+
+def loader_throughput(codec, faces: np.ndarray, workers: int) -> float:
+    """Faces per second of a ``DataLoader`` (batch 16, ``workers`` processes) that encodes the
+    (N, K, 2) ``faces`` with ``codec``, worker start-up excluded."""
+    from torch.utils.data import DataLoader
+
+    class Targets(torch.utils.data.Dataset):
+
+        def __len__(self):
+            return len(faces)
+
+        def __getitem__(self, i):
+            return codec.encode(faces[i][None])['heatmaps']
+
+    loader = DataLoader(Targets(), batch_size=16, num_workers=workers)
+    for _ in loader:  # warm-up: worker start-up
+        break
+    start = time.perf_counter()
+    for _ in loader:
+        pass
+    return len(faces) / (time.perf_counter() - start)
 
 
 def environment(device: str) -> dict:

@@ -13,9 +13,7 @@ import argparse
 import os
 import os.path as osp
 import platform
-import statistics
 import tempfile
-import time
 
 import onnxruntime as ort
 import torch
@@ -25,32 +23,19 @@ from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
 
 from adnet_mmpose.deploy.export import export_onnx
-from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SMALL = osp.join(ROOT, 'configs/adnet/td-adnet_hg2x64_1xb16-10e_afw68-96x96.py')
-PAPER = osp.join(ROOT, 'configs/adnet/td-adnet_hg4x256_1xb32-500e_wflw-256x256.py')
+from adnet_mmpose.runtime.backends.onnxruntime import ONNXLandmarkRunner
+from common import PAPER_CONFIG, SMALL_CONFIG, median_seconds
 
 
 def parse_args():
     p = argparse.ArgumentParser(description='eager PyTorch vs ONNX Runtime, CPU')
-    p.add_argument('--configs', nargs='+', default=[SMALL, PAPER])
+    p.add_argument('--configs', nargs='+', default=[SMALL_CONFIG, PAPER_CONFIG])
     p.add_argument('--batches', nargs='+', type=int, default=[1, 8])
     p.add_argument('--threads', type=int, default=os.cpu_count())
     p.add_argument('--iters', type=int, default=10, help='timed runs (small models)')
     p.add_argument('--paper-iters', type=int, default=3,
                    help='timed runs for models over 10 M parameters')
     return p.parse_args()
-
-
-def median_seconds(fn, iters: int) -> float:
-    fn()   # warm-up (allocations, oneDNN primitives)
-    times = []
-    for _ in range(iters):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def random_model(config: str, work: str):

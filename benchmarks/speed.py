@@ -26,10 +26,9 @@ import cv2
 import numpy as np
 import torch
 
-from adnet_mmpose.apis.fast_inference import FastLandmarkModel, bf16_supported
-from common import (PAPER_CONFIG, best_seconds, environment, faces_for, load, optim_wrapper,
-                    train_batch)
-from targets_speed import _loader_throughput, _per_face_ms
+from adnet_mmpose.models.fast_landmark_model import FastLandmarkModel, bf16_supported
+from common import (PAPER_CONFIG, best_seconds, environment, faces_for, load, loader_throughput,
+                    optim_wrapper, per_item_ms, train_batch)
 
 # name, FastLandmarkModel options, CUDA only
 INFERENCE = [
@@ -136,11 +135,11 @@ def target_rows(codec, args) -> dict:
     rate between one and three passes over the faces, start-up cancelled."""
     cv2.setNumThreads(1)
     faces = faces_for(codec, args.faces)
-    ms = _per_face_ms(lambda f: codec.encode(f[None]), faces, args.repeats)
+    ms = per_item_ms(lambda f: codec.encode(f[None]), faces, args.repeats)
     loader, steady = {}, {}
     for w in args.workers:
-        loader[w] = _loader_throughput(codec, faces, w)
-        t1, t3 = len(faces) / loader[w], 3 * len(faces) / _loader_throughput(
+        loader[w] = loader_throughput(codec, faces, w)
+        t1, t3 = len(faces) / loader[w], 3 * len(faces) / loader_throughput(
             codec, faces[np.arange(3 * len(faces)) % len(faces)], w)
         steady[w] = 2 * len(faces) / (t3 - t1) if t3 > t1 else math.inf
     return dict(faces=args.faces, ms_per_face=ms, faces_per_s_per_core=1e3 / ms,

@@ -8,7 +8,6 @@ equal.
     python benchmarks/targets_speed.py [--faces 200] [--workers 0 2]
 """
 import argparse
-import time
 from pathlib import Path
 from typing import Sequence
 
@@ -86,38 +85,8 @@ def synthetic_faces(codec: ADNetLabel, n: int, seed: int = 0, spread: float = 1.
     return faces
 
 
-def _per_face_ms(fn, faces: np.ndarray, repeat: int) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        for face in faces:
-            fn(face)
-        best = min(best, (time.perf_counter() - t) / len(faces))
-    return best * 1e3
-
-
-def _loader_throughput(codec: ADNetLabel, faces: np.ndarray, workers: int) -> float:
-    import torch
-    from torch.utils.data import DataLoader
-
-    class Targets(torch.utils.data.Dataset):
-
-        def __len__(self):
-            return len(faces)
-
-        def __getitem__(self, i):
-            return codec.encode(faces[i][None])['heatmaps']
-
-    loader = DataLoader(Targets(), batch_size=16, num_workers=workers)
-    for _ in loader:  # warm-up: worker start-up
-        break
-    t = time.perf_counter()
-    for _ in loader:
-        pass
-    return len(faces) / (time.perf_counter() - t)
-
-
 def main() -> None:
+    from common import loader_throughput, per_item_ms   # benchmarks/ is the script's path
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--faces', type=int, default=200)
     parser.add_argument('--repeat', type=int, default=3, help='best of this many passes')
@@ -139,8 +108,8 @@ def main() -> None:
         faces = synthetic_faces(codec, args.faces)
         source = 'synthetic faces'
 
-    fast = _per_face_ms(lambda f: codec.encode(f[None]), faces, args.repeat)
-    full = _per_face_ms(lambda f: reference_encode(codec, f), faces, max(1, args.repeat - 2))
+    fast = per_item_ms(lambda f: codec.encode(f[None]), faces, args.repeat)
+    full = per_item_ms(lambda f: reference_encode(codec, f), faces, max(1, args.repeat - 2))
     worst = max(np.abs(codec.encode(f[None])['heatmaps'] - reference_encode(codec, f)).max()
                 for f in faces[:20])
     print(f'WFLW-98 targets ({source}; {args.faces} faces, 1 thread, best of {args.repeat})')
@@ -148,7 +117,7 @@ def main() -> None:
     print(f'  full-canvas reference  : {full:7.3f} ms/face')
     print(f'  speed-up               : {full / fast:7.1f}x   (max |diff| on 20 faces: {worst:.1e})')
     for w in args.workers:
-        print(f'  DataLoader, {w} workers : {_loader_throughput(codec, faces, w):7.0f} faces/s')
+        print(f'  DataLoader, {w} workers : {loader_throughput(codec, faces, w):7.0f} faces/s')
 
 
 if __name__ == '__main__':

@@ -34,12 +34,11 @@ from mmengine.structures import InstanceData
 from mmpose.structures import PoseDataSample
 from tqdm import tqdm
 
-from adnet_mmpose.apis.face_detector import MMDetFaceDetector
-from adnet_mmpose.apis.face_landmarker import FaceLandmarker
-from adnet_mmpose.apis.face_tracker import FaceTracker
-from adnet_mmpose.apis.face_visualizer import FaceLandmarkVisualizer, visual_meta
-from adnet_mmpose.deploy.images import read_image
+from adnet_mmpose.apis import FaceLandmarker, FaceTracker, MMDetFaceDetector
+from adnet_mmpose.apis.face_landmarker import check_model_args
+from adnet_mmpose.runtime.images import read_image
 from adnet_mmpose.utils.boundary import load_boundaries
+from adnet_mmpose.visualization.face_visualizer import FaceLandmarkVisualizer, visual_meta
 
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'}
 VIDEO_EXTS = {'.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v'}
@@ -109,10 +108,8 @@ def build_landmarker(args) -> FaceLandmarker:
     else:
         detector = 'mtcnn'
         det_options['min_size'] = args.det_min_size
-    if args.config and not args.checkpoint and not args.onnx:
-        raise ValueError('--config needs --checkpoint (a local file)')
-    if args.checkpoint and not args.config:
-        raise ValueError('--checkpoint needs the --config it was trained with')
+    if not args.onnx:
+        check_model_args(args.config, args.checkpoint, ('--config', '--checkpoint'))
     return FaceLandmarker(args.config, args.checkpoint, device=args.device, detector=detector,
                           det_options=det_options, backend=args.backend, onnx=args.onnx,
                           fast=args.fast, fast_batch=args.fast_batch, fast_dtype=args.fast_dtype,

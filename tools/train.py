@@ -13,9 +13,8 @@ if '--device=cpu' in sys.argv or ['--device', 'cpu'] in map(list, zip(sys.argv, 
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from adnet_mmpose.apis import add_runner_args, parse_runner_args, prepare_cfg  # noqa: E402
-from adnet_mmpose.utils.checkpoint import (UntrustedCheckpointError,  # noqa: E402
-                                           checkpoint_loading)
+from adnet_mmpose.engine.runner_setup import (add_runner_args, parse_runner_args,  # noqa: E402
+                                              prepare_cfg, run_safely)
 
 
 def parse_args():
@@ -40,11 +39,7 @@ def main():
     args = parse_args()
     cfg = prepare_cfg(Config.fromfile(args.config), args, mode='train')
     runner = Runner.from_cfg(cfg)
-    with checkpoint_loading(args.trust_checkpoint):
-        try:
-            runner.train()
-        except UntrustedCheckpointError as e:
-            raise SystemExit(f'error: {e}') from None
+    run_safely(runner.train, args.trust_checkpoint)
 
 
 if __name__ == '__main__':

@@ -4,8 +4,9 @@
     fl = FaceLandmarker(device='cpu')      # the released 68-point model + MTCNN, offline
     faces = fl('photo.jpg')                # [{'bbox', 'bbox_score', 'keypoints', ...}, ...]
 
-The path (:func:`~adnet_mmpose.deploy.topdown.landmarks_in_boxes`) is the one the demo and the
-ONNX Runtime runner use; the backends (PyTorch, :class:`FastLandmarkModel`, ONNX Runtime) are
+The path (:func:`~adnet_mmpose.runtime.topdown.landmarks_in_boxes`) is the one the demo and the
+ONNX Runtime runner use; the backends (:mod:`adnet_mmpose.runtime.backends`: PyTorch,
+:class:`~adnet_mmpose.models.fast_landmark_model.FastLandmarkModel`, ONNX Runtime) are
 interchangeable pieces of it.
 """
 import logging
@@ -16,14 +17,20 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 from mmengine.logging import print_log
 
-from adnet_mmpose.deploy.crop import check_boxes
-from adnet_mmpose.deploy.images import as_bgr
-from adnet_mmpose.deploy.topdown import landmarks_in_boxes
-from adnet_mmpose.utils.package_files import config_file
-from .face_detector import FaceDetector, build_face_detector
-from .wflw_to_300w import wflw_to_300w
+from adnet_mmpose.datasets.layouts import wflw_to_300w
+from adnet_mmpose.detection.base import FaceDetector, build_face_detector
+from adnet_mmpose.runtime.crop import check_boxes
+from adnet_mmpose.runtime.images import as_bgr
+from adnet_mmpose.runtime.topdown import landmarks_in_boxes
+from adnet_mmpose.utils.package_files import PACKAGE, config_file
 
 BACKENDS = ('pytorch', 'onnxruntime')
+#: The released 68-point model: its checkpoint is package data (``adnet_mmpose/checkpoints/``,
+#: so an installed wheel has it), its config is found by
+#: :func:`~adnet_mmpose.utils.package_files.config_file`.
+RELEASED_NAME = 'adnet_hg2x64_afw-helen68_128x128'
+RELEASED_CHECKPOINT = str(PACKAGE / 'checkpoints' / f'{RELEASED_NAME}.pth')
+RELEASED_CONFIG = config_file('adnet/td-adnet_hg2x64_1xb16-30e_afw-helen68-128x128.py')
 
 
 class Faces(list):
@@ -35,10 +42,19 @@ class Faces(list):
         self.source, self.error = source, error
 
 
+def check_model_args(config: Optional[str], checkpoint: Optional[str],
+                     names: Sequence[str] = ('config=', 'checkpoint=')) -> None:
+    """A model is given by both its config and its checkpoint, or by neither (the released
+    model); ``ValueError`` naming the argument ``names`` (config, checkpoint) otherwise."""
+    if checkpoint is None and config is not None:
+        raise ValueError(f'{names[0]} needs {names[1]} (a local checkpoint file)')
+    if checkpoint is not None and config is None:
+        raise ValueError(f'{names[1]} needs the {names[0]} it was trained with')
+
+
 def released_paths():
     """(config, checkpoint) of the released 68-point model; ``FileNotFoundError`` naming the
     ``checkpoint=`` option when this installation has no checkpoint file."""
-    from .released_model import RELEASED_CHECKPOINT, RELEASED_CONFIG
     if not osp.isfile(RELEASED_CHECKPOINT):
         raise FileNotFoundError(
             f'the released model checkpoint {RELEASED_CHECKPOINT} is not in this installation: '
@@ -55,14 +71,15 @@ class FaceLandmarker:
         device: 'cpu' or 'cuda[:N]' (model and detector).
         detector: ``'mtcnn'`` (default, offline, weights from the ``facenet-pytorch``
             package), an mmdet face detector config (with ``det_checkpoint``), a
-            :class:`~adnet_mmpose.apis.face_detector.FaceDetector`, or None (then every call
-            needs ``bboxes=`` or ``whole_image=True``).
+            :class:`~adnet_mmpose.detection.base.FaceDetector`, or ``'whole_image'`` / None
+            (then every call needs ``bboxes=`` or ``whole_image=True``).
         det_checkpoint: local weights of an mmdet ``detector`` config.
         det_options: keyword arguments of the detector (e.g. ``score_thr``, ``min_size``).
         backend: ``'pytorch'`` or ``'onnxruntime'``.
         onnx: the exported model for ``backend='onnxruntime'`` (default: exported from
             ``config`` + ``checkpoint`` into a temporary file).
-        fast: PyTorch backend under :class:`FastLandmarkModel`: ``'eager'``, ``'compile'`` or
+        fast: PyTorch backend under
+            :class:`~adnet_mmpose.models.fast_landmark_model.FastLandmarkModel`: ``'eager'``, ``'compile'`` or
             ``'cuda_graph'`` (no flip test); None: the model as ``inference_topdown`` runs it.
         fast_batch: the batch size(s) ``fast`` prepares.
         fast_dtype: ``'fp32'`` or ``'bf16'`` (CUDA with native bf16).
@@ -91,13 +108,9 @@ class FaceLandmarker:
         if backend == 'onnxruntime' and onnx:
             self.backend = _ort_backend(onnx, device)
         else:
+            check_model_args(config, checkpoint)
             if checkpoint is None:
-                if config is not None:
-                    raise ValueError('config= needs its checkpoint=<local .pth>')
                 config, checkpoint = released_paths()
-            elif config is None:
-                raise ValueError('checkpoint= needs the config=<ADNet config> it was trained '
-                                 'with')
             self.backend = self._torch_backend(config, checkpoint, device, backend, fast,
                                                fast_batch, fast_dtype, flip_test,
                                                trust_checkpoint)
@@ -111,14 +124,13 @@ class FaceLandmarker:
 
     def _torch_backend(self, config, checkpoint, device, backend, fast, fast_batch,
                        fast_dtype, flip_test, trust_checkpoint):
-        from .landmark_backends import FastBackend, TorchBackend
+        from adnet_mmpose.runtime.backends.pytorch import (FastBackend, TorchBackend,
+                                                           export_onnx_model)
         from .model_loading import init_adnet
         model = init_adnet(config, checkpoint, device=device, trust_checkpoint=trust_checkpoint)
         if backend == 'onnxruntime':
-            from adnet_mmpose.deploy.export import export_onnx
             self._onnx_dir = tempfile.TemporaryDirectory(prefix='adnet-onnx-')
-            onnx = export_onnx(model.cfg, checkpoint, osp.join(self._onnx_dir.name, 'model.onnx'),
-                               route='torch', trust_checkpoint=trust_checkpoint)
+            onnx = export_onnx_model(model, osp.join(self._onnx_dir.name, 'model.onnx'))
             return _ort_backend(onnx, device)
         if fast:
             return FastBackend(model, mode=fast, batch_size=fast_batch, dtype=fast_dtype)
@@ -215,7 +227,7 @@ class FaceLandmarker:
 
 
 def _ort_backend(onnx: str, device: str):
-    from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
+    from adnet_mmpose.runtime.backends.onnxruntime import ONNXLandmarkRunner
     if not osp.isfile(onnx):
         raise FileNotFoundError(f'onnx: {onnx} does not exist (export one with '
                                 'tools/deploy/export_onnx.py)')

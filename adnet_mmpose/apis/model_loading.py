@@ -2,56 +2,22 @@
 
 mmengine loads checkpoints with ``strict=False``: a checkpoint of another layout (e.g. a
 WFLW-98 checkpoint with a 300W-68 config) only logs a warning and leaves random weights.
-Every inference entry point of this package goes through :func:`check_checkpoint` instead.
+Every inference entry point of this package goes through
+:func:`~adnet_mmpose.utils.checkpoint.check_checkpoint` instead.
 """
-from typing import List, Optional, Union
+from typing import Optional, Union
 
 import torch
 from mmengine.config import Config
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from adnet_mmpose.utils.boundary import Boundary, load_boundaries
-from adnet_mmpose.utils.checkpoint import load_checkpoint_file
-from .offline_weights import local_weights
+from adnet_mmpose.utils.checkpoint import load_checkpoint_strict
+from adnet_mmpose.utils.offline_weights import local_weights
 
 
 def is_adnet_config(cfg: Config) -> bool:
     """True when the config's model has an ``ADNetHead``."""
     head = cfg.get('model', {}).get('head') or {}
     return head.get('type') in ('ADNetHead', 'mmpose.ADNetHead')
-
-
-def head_boundaries(cfg: Config) -> List[Boundary]:
-    """Boundary groups of the config's ``ADNetHead`` (its ``metainfo`` or ``boundaries``)."""
-    head = cfg.model.head
-    return load_boundaries(head.get('metainfo') or head.get('boundaries'), head.num_keypoints)
-
-
-def check_checkpoint(model: torch.nn.Module, checkpoint: dict, source: str = 'checkpoint',
-                     config: str = 'the config') -> None:
-    """Raise ``ValueError`` unless ``checkpoint`` holds every tensor of ``model`` with its shape.
-
-    Args:
-        model: the model built from ``config``.
-        checkpoint: a loaded checkpoint (``{'state_dict': ...}`` or a bare state dict).
-        source, config: names used in the message.
-    """
-    state = checkpoint.get('state_dict', checkpoint)
-    state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
-    want = model.state_dict()
-    missing = [k for k in want if k not in state]
-    unexpected = [k for k in state if k not in want]
-    shapes = [f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}'
-              for k, v in want.items() if k in state and tuple(state[k].shape) != tuple(v.shape)]
-    if missing or unexpected or shapes:
-        def head(items):
-            return ', '.join(items[:3]) + (f' (+{len(items) - 3} more)' if len(items) > 3 else '')
-        parts = [f'{len(missing)} missing ({head(missing)})' if missing else '',
-                 f'{len(unexpected)} unexpected ({head(unexpected)})' if unexpected else '',
-                 f'{len(shapes)} of another shape ({head(shapes)})' if shapes else '']
-        raise ValueError(f'{source} does not match {config}: '
-                         + '; '.join(p for p in parts if p)
-                         + '. Pass the config the checkpoint was trained with.')
 
 
 def dataset_meta_of(cfg: Config, checkpoint: Optional[dict]) -> dict:
@@ -67,8 +33,8 @@ def dataset_meta_of(cfg: Config, checkpoint: Optional[dict]) -> dict:
 def init_adnet(config: Union[str, Config], checkpoint: str, device: str = 'cpu',
                flip_test: Optional[bool] = None,
                trust_checkpoint: bool = False) -> torch.nn.Module:
-    """``TopdownPoseEstimator`` from an ADNet config with a checkpoint checked by
-    :func:`check_checkpoint`; ``model.cfg`` and ``model.dataset_meta`` are set.
+    """``TopdownPoseEstimator`` from an ADNet config with a checkpoint loaded by
+    :func:`~adnet_mmpose.utils.checkpoint.load_checkpoint_strict`; ``model.cfg`` and ``model.dataset_meta`` are set.
 
     Args:
         config: config path or object.
@@ -87,10 +53,8 @@ def init_adnet(config: Union[str, Config], checkpoint: str, device: str = 'cpu',
     if flip_test is not None:
         cfg.model.setdefault('test_cfg', {})['flip_test'] = flip_test
     path = local_weights(checkpoint, 'checkpoint')
-    ckpt = load_checkpoint_file(path, map_location='cpu', trust_checkpoint=trust_checkpoint)
     model = MODELS.build(cfg.model)
-    check_checkpoint(model, ckpt, source=f'checkpoint {path}', config=cfg_name)
-    _load_checkpoint_to_model(model, ckpt, strict=True)
+    ckpt = load_checkpoint_strict(model, path, trust_checkpoint, config=cfg_name)
     model.cfg = cfg
     model.dataset_meta = dataset_meta_of(cfg, ckpt)
     return model.to(device).eval()

@@ -1,7 +1,4 @@
-"""Deployment: ONNX export (via mmdeploy or torch.onnx), the graph contract, and an ONNX Runtime
-landmark runner.
-
-The modules ``contract``, ``crop``, ``images``, ``topdown`` (the one box → crop → backend →
-image-pixel path) and ``ort_runner`` import neither torch nor mmdeploy;
-``export`` and ``mmdeploy_plugin`` need the training stack.
+"""Deployment: ONNX export (via mmdeploy or torch.onnx, :mod:`.export`) and the mmdeploy
+plugin (:mod:`.mmdeploy_plugin`); both need the training stack. The exported graph's contract
+and the torch-free ONNX Runtime runner are in :mod:`adnet_mmpose.runtime`.
 """

@@ -11,7 +11,7 @@ changes no function of torch, mmdeploy or mmpose. The rewriters act only inside 
    While mmdeploy exports, ``dynamo=False`` is the default (:func:`torch_onnx__export`).
 2. **Head.** mmdeploy exports ``model(x, None, mode='tensor')``, i.e. ``head.forward``
    (landmarks only); while exporting, ``ADNetHead.forward`` returns ``(landmarks, scores)``
-   (the contract in :mod:`adnet_mmpose.deploy.contract`).
+   (the contract in :mod:`adnet_mmpose.runtime.contract`).
 3. **Backend model.** mmdeploy's pose ``End2EndModel`` decodes only the first output; the
    ``adnet_end2end`` model type (``codebase_config.model_type``) passes both outputs to the
    head's decoder, so mmdeploy's ONNX Runtime inference returns the scores too.

@@ -1,5 +1,3 @@
-from .boundary import (Boundary, boundary_normals, layout_size, load_boundaries, membership,
-                       neighbours)
-
-__all__ = ['Boundary', 'load_boundaries', 'layout_size', 'membership', 'neighbours',
-           'boundary_normals']
+"""Helpers shared by the subpackages. Import the modules themselves (``adnet_mmpose.utils.bbox``,
+``adnet_mmpose.utils.boundary``, ...): this package imports none of them, so the torch-free ones
+(``bbox``, ``package_files``, ``env_check``) load without torch."""

@@ -79,6 +79,12 @@ def layout_size(spec: BoundarySpec, boundaries: Sequence[Boundary]) -> int:
     return 1 + max(max(b.indices) for b in boundaries)
 
 
+def head_boundaries(cfg) -> List[Boundary]:
+    """Boundary groups of a config's ``ADNetHead`` (its ``metainfo`` or ``boundaries``)."""
+    head = cfg.model.head
+    return load_boundaries(head.get('metainfo') or head.get('boundaries'), head.num_keypoints)
+
+
 def membership(boundaries: Sequence[Boundary], num_keypoints: int) -> Tuple[np.ndarray, np.ndarray]:
     """AAM edge→point transform.
 

@@ -11,6 +11,10 @@ and the global) unless the caller opts in: ``--trust-checkpoint`` on the command
 ``trust_checkpoint=True`` in Python. With the opt-in a warning names what is trusted.
 
 - :func:`load_checkpoint_file`: load one file.
+- :func:`check_checkpoint` / :func:`load_checkpoint_strict`: load into a model only when the
+  checkpoint holds every tensor of it with its shape (mmengine alone loads with
+  ``strict=False``: a checkpoint of another layout only logs a warning and leaves random
+  weights).
 - :func:`checkpoint_loading`: a context manager under which mmengine's own loading (the
   Runner's ``load_from`` / ``resume``, ``_load_checkpoint``, mmdet / mmdeploy model loading,
   URL downloads) follows the same rules; everything is restored on exit.
@@ -20,7 +24,7 @@ import functools
 import pickle
 import re
 import warnings
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import numpy as np
 import torch
@@ -149,3 +153,46 @@ def checkpoint_loading(trust_checkpoint: bool = False) -> Iterator[None]:
         yield
     finally:
         torch.load = previous
+
+
+def check_checkpoint(model: torch.nn.Module, checkpoint: dict, source: str = 'checkpoint',
+                     config: str = 'the config') -> None:
+    """Raise ``ValueError`` unless ``checkpoint`` holds every tensor of ``model`` with its shape.
+
+    Args:
+        model: the model built from ``config``.
+        checkpoint: a loaded checkpoint (``{'state_dict': ...}`` or a bare state dict).
+        source, config: names used in the message.
+    """
+    state = checkpoint.get('state_dict', checkpoint)
+    state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
+    want = model.state_dict()
+    missing = [k for k in want if k not in state]
+    unexpected = [k for k in state if k not in want]
+    shapes = [f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}'
+              for k, v in want.items() if k in state and tuple(state[k].shape) != tuple(v.shape)]
+    if missing or unexpected or shapes:
+        def head(items):
+            return ', '.join(items[:3]) + (f' (+{len(items) - 3} more)' if len(items) > 3 else '')
+        parts = [f'{len(missing)} missing ({head(missing)})' if missing else '',
+                 f'{len(unexpected)} unexpected ({head(unexpected)})' if unexpected else '',
+                 f'{len(shapes)} of another shape ({head(shapes)})' if shapes else '']
+        raise ValueError(f'{source} does not match {config}: '
+                         + '; '.join(p for p in parts if p)
+                         + '. Pass the config the checkpoint was trained with.')
+
+
+def load_checkpoint_strict(model: torch.nn.Module, path: str, trust_checkpoint: bool = False,
+                           source: Optional[str] = None, config: str = 'the config') -> dict:
+    """Load the file ``path`` into ``model`` (:func:`load_checkpoint_file`, then
+    :func:`check_checkpoint`, then every tensor) and return the loaded checkpoint.
+
+    Raises:
+        ValueError: the checkpoint does not match the model (message names ``source`` and
+            ``config``); :class:`UntrustedCheckpointError` as :func:`load_checkpoint_file`.
+    """
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
+    ckpt = load_checkpoint_file(path, map_location='cpu', trust_checkpoint=trust_checkpoint)
+    check_checkpoint(model, ckpt, source=source or f'checkpoint {path}', config=config)
+    _load_checkpoint_to_model(model, ckpt, strict=True)
+    return ckpt

@@ -1,6 +1,7 @@
 """Check the installed OpenMMLab stack against the versions adnet_mmpose supports.
 
-``import adnet_mmpose`` runs :func:`check_environment`: a missing package or one known to be
+``import adnet_mmpose`` runs :func:`check_environment` (unless :func:`training_stack_absent`:
+a runtime-only install without torch, mmengine and mmpose): a missing package or one known to be
 broken for us (mmcv without its compiled ops, torch older than the checkpoint-safety and ONNX
 APIs we use) raises ``ImportError`` with the fix; a version outside :data:`SUPPORTED` only
 warns (it may work; it is not tested). ``python -m adnet_mmpose.utils.env_check`` prints the
@@ -83,6 +84,16 @@ def problems() -> Tuple[List[str], List[str]]:
                           f'without ops or for another torch: {e}); mmpose imports mmcv.ops. '
                           f'Fix: {MMCV_FIX}')
     return errors, warns
+
+
+#: The training stack: with none of these installed, ``import adnet_mmpose`` registers nothing
+#: (a runtime-only install); with some of them, :func:`check_environment` names what is missing.
+TRAINING_STACK = ('torch', 'mmengine', 'mmpose')
+
+
+def training_stack_absent() -> bool:
+    """True when none of :data:`TRAINING_STACK` is installed."""
+    return all(importlib.util.find_spec(name) is None for name in TRAINING_STACK)
 
 
 def check_environment() -> None:

@@ -1,23 +1,24 @@
-"""CED plot (cumulative error distribution) of one or more per-image NME lists, as a PNG.
+"""CED plot (cumulative error distribution) of one or more curves, as a PNG.
 
-Shared by :class:`FaceAlignmentMetric` (``ced_plot=``) and ``tools/analysis/eval_predictions.py``.
-Uses matplotlib's Agg canvas directly: no pyplot, no global backend change, no display.
+Shared by :class:`~adnet_mmpose.evaluation.FaceAlignmentMetric` (``ced_plot=``) and
+``tools/analysis/eval_predictions.py``, which compute the curves with
+:func:`~adnet_mmpose.evaluation.functional.ced_curves`. Uses matplotlib's Agg canvas directly:
+no pyplot, no global backend change, no display.
 """
 import os
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional, Tuple
 
 import numpy as np
 
-from ..evaluation.functional.face_alignment import CED_STEP, ced, summarize, thr_key
 
-
-def plot_ced(curves: Mapping[str, Sequence[float]], thr: float, out_file: str,
-             title: Optional[str] = None, step: float = CED_STEP) -> str:
-    """Write a CED PNG with one curve per entry and NME / FR / AUC in the legend.
+def plot_ced(curves: Mapping[str, Tuple[np.ndarray, np.ndarray]], thr: float, out_file: str,
+             title: Optional[str] = None) -> str:
+    """Write a CED PNG with one curve per entry.
 
     Args:
-        curves: label -> per-image NME (fractions), in legend order.
-        thr: x-axis end and the FR/AUC threshold.
+        curves: legend line -> (NME grid (M,), fraction of images at or below each (M,)), in
+            legend order.
+        thr: x-axis end.
         out_file: PNG path (parent folders are created).
         title: figure title.
 
@@ -32,14 +33,8 @@ def plot_ced(curves: Mapping[str, Sequence[float]], thr: float, out_file: str,
     fig = Figure(figsize=(6.4, 4.8), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    fr_key, auc_key = thr_key('FR', thr), thr_key('AUC', thr)
-    for label, nme in curves.items():
-        nme = np.asarray(nme, dtype=np.float64)
-        xs, ys = ced(nme, thr, step)
-        s = summarize(nme, thr, step)
-        ax.plot(xs, ys, linewidth=1.5,
-                label=f'{label}: NME {s["NME"]:.4f}, {fr_key} {s[fr_key]:.4f}, '
-                f'{auc_key} {s[auc_key]:.4f} (n={s["num_images"]})')
+    for label, (xs, ys) in curves.items():
+        ax.plot(xs, ys, linewidth=1.5, label=label)
     ax.set_xlim(0, thr)
     ax.set_ylim(0, 1)
     ax.set_xlabel('NME (fraction of the normalising distance)')

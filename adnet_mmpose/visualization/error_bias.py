@@ -1,7 +1,9 @@
 """Error-bias figure: on the mean ground-truth face, each landmark's error ellipse drawn in the
 frame of its boundary (normal / tangent), one panel per method.
 
-Used by ``tools/analysis/error_bias.py``. Matplotlib's Agg canvas directly: no pyplot state.
+Used by ``tools/analysis/error_bias.py`` with the error components and statistics of
+:mod:`adnet_mmpose.evaluation.functional.error_bias`. Matplotlib's Agg canvas directly: no
+pyplot state.
 """
 import os
 from typing import Mapping, Optional, Sequence, Tuple
@@ -9,7 +11,6 @@ from typing import Mapping, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..evaluation.functional.error_bias import ErrorComponents, bias_stats
 from ..utils.boundary import Boundary, boundary_normals, neighbours
 
 RATIO_RANGE = 4.0     # colour saturates at ratio 1/4 and 4
@@ -23,8 +24,12 @@ def mean_face(gt: np.ndarray, norm_dist: np.ndarray) -> np.ndarray:
     return (centred / np.asarray(norm_dist)[:, None, None]).mean(axis=0)
 
 
-def landmark_moments(comp: ErrorComponents, k: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Mean (2,) and covariance (2, 2) of landmark k's (e_n, e_t) over its valid images."""
+def landmark_moments(comp, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Mean (2,) and covariance (2, 2) of landmark k's (e_n, e_t) over its valid images.
+
+    ``comp``: error components with ``normal``, ``tangent`` (N, K) and ``valid`` (N, K) bool
+    (an ``ErrorComponents`` of :func:`~adnet_mmpose.evaluation.functional.error_components`).
+    """
     v = comp.valid[:, k]
     e = np.stack([comp.normal[v, k], comp.tangent[v, k]], axis=-1)
     if len(e) == 0:
@@ -39,7 +44,7 @@ def _nice_floor(x: float) -> float:
     return max(m * p for m in NICE if m * p <= x * (1 + 1e-9))
 
 
-def auto_scale(methods: Mapping[str, ErrorComponents], face: np.ndarray) -> float:
+def auto_scale(methods: Mapping, face: np.ndarray) -> float:
     """Ellipse magnification making the median 1σ semi-major axis about 5 % of the face size
     (shared by all panels, so they stay comparable)."""
     sizes = []
@@ -52,7 +57,7 @@ def auto_scale(methods: Mapping[str, ErrorComponents], face: np.ndarray) -> floa
     return _nice_floor(0.05 * np.ptp(face, axis=0).max() / typical)
 
 
-def plot_error_bias(methods: Mapping[str, ErrorComponents], face: np.ndarray,
+def plot_error_bias(methods: Mapping, stats: Mapping[str, dict], face: np.ndarray,
                     boundaries: Sequence[Boundary], out_file: str,
                     ellipse_scale: Optional[float] = None,
                     title: Optional[str] = None) -> float:
@@ -65,7 +70,11 @@ def plot_error_bias(methods: Mapping[str, ErrorComponents], face: np.ndarray,
     it). Ungrouped landmarks are grey crosses.
 
     Args:
-        methods: label -> :class:`ErrorComponents`, one panel each, in order.
+        methods: label -> error components (see :func:`landmark_moments`), one panel each,
+            in order.
+        stats: label -> their statistics (``summarize_components`` of
+            :mod:`adnet_mmpose.evaluation.functional.error_bias`: ``overall`` and per
+            ``landmarks`` RMS and ratio).
         face: (K, 2) mean face (:func:`mean_face`).
         boundaries: the groups (drawn as grey curves; give the frames).
         out_file: PNG path (parent folders are created).
@@ -97,21 +106,20 @@ def plot_error_bias(methods: Mapping[str, ErrorComponents], face: np.ndarray,
             ax.plot(curve[:, 0], curve[:, 1], color='0.75', linewidth=0.8, zorder=1)
         grouped = comp.valid.any(axis=0)
         ax.scatter(*face[~grouped].T, marker='x', color='0.5', s=14, zorder=2)
+        ratios = {s['index']: s['normal_tangent_ratio'] for s in stats[label]['landmarks']}
         for k in np.flatnonzero(grouped):
             mu, cov = landmark_moments(comp, k)
             frame = np.stack([normal[k], tangent[k]], axis=1)      # columns n, t
             w, vec = np.linalg.eigh(frame @ cov @ frame.T)
-            ratio = bias_stats(comp.normal[comp.valid[:, k], k],
-                               comp.tangent[comp.valid[:, k], k])['normal_tangent_ratio']
             with np.errstate(divide='ignore'):
-                colour = mappable.to_rgba(np.clip(np.log2(ratio), -lim, lim))
+                colour = mappable.to_rgba(np.clip(np.log2(ratios[k]), -lim, lim))
             ax.add_patch(Ellipse(face[k] + scale * frame @ mu,
                                  2 * scale * np.sqrt(max(w[1], 0)),
                                  2 * scale * np.sqrt(max(w[0], 0)),
                                  angle=np.degrees(np.arctan2(vec[1, 1], vec[0, 1])),
                                  facecolor=colour, edgecolor=colour, alpha=0.55, zorder=3))
             ax.plot(*face[k], marker='.', color='k', markersize=2, zorder=4)
-        s = bias_stats(comp.normal[comp.valid], comp.tangent[comp.valid])
+        s = stats[label]['overall']
         ax.set_title(f'{label}\nnormal RMS {s["normal_RMS"]:.4f}, tangent RMS '
                      f'{s["tangent_RMS"]:.4f}\nratio {s["normal_tangent_ratio"]:.2f}',
                      fontsize='small')

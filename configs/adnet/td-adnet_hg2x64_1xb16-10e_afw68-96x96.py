@@ -2,10 +2,9 @@
 # trained on the real 300-W faces bundled in ../shared/fixtures (AFW train split + HELEN
 # train, 1,170 faces) and validated on the AFW val split (37 faces, 68 points).
 _base_ = ['mmpose::_base_/default_runtime.py']
-# adnet_mmpose registers the components, face_visualizer the visualiser below (importing
-# them changes nothing of mmpose; for inference use adnet_mmpose's MMPoseInferencer)
-custom_imports = dict(imports=['adnet_mmpose', 'adnet_mmpose.apis.face_visualizer'],
-                      allow_failed_imports=False)
+# adnet_mmpose registers the components and the visualiser below (importing it changes
+# nothing of mmpose; for inference use adnet_mmpose's MMPoseInferencer)
+custom_imports = dict(imports=['adnet_mmpose'], allow_failed_imports=False)
 # mmpose's PoseLocalVisualizer fails under numpy >= 2.4; this subclass also draws the boundaries
 visualizer = dict(type='FaceLandmarkVisualizer', vis_backends=[dict(type='LocalVisBackend')],
                   name='visualizer')

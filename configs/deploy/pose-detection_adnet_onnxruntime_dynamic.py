@@ -1,6 +1,6 @@
 # mmdeploy: ADNet → ONNX (opset 11, dynamic batch) for ONNX Runtime. The graph outputs the decoded
 # landmarks (B×K×2, input-crop pixels) and per-landmark scores (B×K); see
-# adnet_mmpose/deploy/contract.py. The import below selects the TorchScript exporter, registers
+# adnet_mmpose/runtime/contract.py. The import below selects the TorchScript exporter, registers
 # the head rewriter and the backend model that decodes both outputs.
 custom_imports = dict(imports=['adnet_mmpose.deploy.mmdeploy_plugin'], allow_failed_imports=False)
 

@@ -8,9 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from adnet_mmpose.apis import mtcnn
-from adnet_mmpose.apis.face_detector import (MTCNN_CALIBRATION, BoxCalibration, FaceDetector,
-                                             MTCNNFaceDetector, build_face_detector, nms)
+from adnet_mmpose.detection import (MTCNN_CALIBRATION, BoxCalibration, FaceDetector,
+                                    MTCNNFaceDetector, build_face_detector, mtcnn)
 from tests.conftest import shared_path
 from tests.small_model import single_thread  # noqa: F401  (fixture)
 
@@ -131,8 +130,6 @@ def test_shared_post_processing():
     big = np.zeros((400, 800, 3), np.uint8)    # downscaled ×0.5 for detection
     boxes = Fixed([[10, 10, 50, 50, .9]], max_image_size=400)(big)
     np.testing.assert_allclose(boxes, [[20, 20, 100, 100, .9]])
-    keep = nms(np.array([[0, 0, 10, 10, .5], [1, 0, 11, 10, .6], [20, 0, 30, 10, .1]]), 0.5)
-    assert keep.tolist() == [1, 2]
 
 
 def test_clear_errors(tmp_path, monkeypatch):

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from mmpose.apis import inference_topdown
 
-from adnet_mmpose.apis import FaceLandmarker, released_model as released
+from adnet_mmpose.apis import FaceLandmarker, face_landmarker as released
 from adnet_mmpose.apis.face_landmarker import Faces
-from adnet_mmpose.apis.wflw_to_300w import WFLW_TO_300W
+from adnet_mmpose.datasets.layouts import WFLW_TO_300W
 from tests.conftest import REPO
 from tests.small_model import (SMALL_CONFIG, afw_faces, small_adnet_crop, small_checkpoint,
                                small_model, small_onnx, small_wflw)
@@ -64,7 +64,7 @@ def test_same_landmarks_as_inference_topdown_inferencer_and_demo(fl, ckpt, tmp_p
     np.testing.assert_allclose(faces[1]['bbox'], b1 + 8, atol=1e-4)
     assert faces[0]['bbox_score'] == 1.0
 
-    from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer
+    from adnet_mmpose.apis.inferencer import MMPoseInferencer
     inferencer = MMPoseInferencer(pose2d=SMALL_CONFIG, pose2d_weights=ckpt, device='cpu',
                                   det_model='whole_image')
     pred = next(inferencer(p1, bboxes=[boxes]))['predictions'][0]

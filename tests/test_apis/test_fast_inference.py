@@ -9,8 +9,8 @@ dynamo's own tracing takes ~15 s here).
 import pytest
 import torch
 
-from adnet_mmpose.apis import fast_inference
-from adnet_mmpose.apis.fast_inference import FastLandmarkModel, check_request
+from adnet_mmpose.models import fast_landmark_model
+from adnet_mmpose.models.fast_landmark_model import FastLandmarkModel, check_request
 from tests.test_models.wflw_model import build_wflw
 
 
@@ -90,7 +90,7 @@ def test_cpu_rejects_cuda_only_or_unknown_options(model, kwargs, option):
 
 
 def test_bf16_needs_native_support_on_the_gpu(monkeypatch):
-    monkeypatch.setattr(fast_inference, 'bf16_supported', lambda device=None: False)
+    monkeypatch.setattr(fast_landmark_model, 'bf16_supported', lambda device=None: False)
     monkeypatch.setattr(torch.cuda, 'get_device_name', lambda device=None: 'Tesla V100')
     with pytest.raises(ValueError, match=r"dtype='bf16': Tesla V100 has no native bf16"):
         check_request('eager', 'bf16', torch.device('cuda'))

@@ -14,8 +14,8 @@ from mmdet.structures import DetDataSample
 from mmpose.apis import inference_topdown
 from mmpose.apis.inferencers.utils import default_det_models
 
-from adnet_mmpose.apis.face_detector import DetInferencerAdapter, MTCNNFaceDetector
-from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer
+from adnet_mmpose.apis.inferencer import MMPoseInferencer
+from adnet_mmpose.detection import DetInferencerAdapter, MTCNNFaceDetector
 from tests.small_model import (SMALL_CONFIG, afw_faces, face_detector_checkpoint,
                                small_checkpoint, small_model)
 from tests.small_model import single_thread  # noqa: F401  (fixture)

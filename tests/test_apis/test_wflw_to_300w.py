@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-from adnet_mmpose.apis.wflw_to_300w import WFLW_TO_300W, wflw_to_300w
+from adnet_mmpose.datasets.layouts import WFLW_TO_300W, wflw_to_300w
 from adnet_mmpose.utils.boundary import load_boundaries
 from tests.conftest import REPO
 

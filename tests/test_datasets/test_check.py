@@ -126,7 +126,7 @@ def test_runs_on_rank_0_only(bad_dataset, monkeypatch):
     from mmengine.config import Config
 
     from adnet_mmpose.datasets import check
-    prep = importlib.import_module('adnet_mmpose.apis.prepare_cfg')   # the module, not the function
+    prep = importlib.import_module('adnet_mmpose.engine.runner_setup')   # the module, not the function
     root, _ = bad_dataset
     cfg = Config(dict(train_dataloader=dict(dataset=_face_cfg(root)), work_dir=str(root)))
     calls = []

@@ -11,7 +11,7 @@ from mmpose.apis import inference_topdown
 from mmpose.apis.inferencers.utils import default_det_models
 
 from adnet_mmpose.apis import init_adnet
-from adnet_mmpose.apis.wflw_to_300w import WFLW_TO_300W
+from adnet_mmpose.datasets.layouts import WFLW_TO_300W
 from tests.conftest import REPO
 from tests.small_model import (SMALL_CONFIG, afw_faces, face_detector_checkpoint,
                                small_checkpoint, small_model, small_onnx, small_wflw)

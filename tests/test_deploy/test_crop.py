@@ -1,4 +1,4 @@
-"""The torch-free crop path (:mod:`adnet_mmpose.deploy.crop`) against the registered transforms:
+"""The torch-free crop path (:mod:`adnet_mmpose.runtime.crop`) against the registered transforms:
 ``style='adnet'`` crops the pixels ``ADNetAffine`` crops, ``style='mmpose'`` those of
 ``TopdownAffine``, and ``to_image`` inverts each as mmpose maps predictions back."""
 import cv2
@@ -7,7 +7,7 @@ import pytest
 from mmpose.registry import TRANSFORMS
 
 import adnet_mmpose  # noqa: F401  (registers ADNetAffine)
-from adnet_mmpose.deploy.crop import adnet_crop_matrix, check_boxes, crop_faces, to_image
+from adnet_mmpose.runtime.crop import adnet_crop_matrix, check_boxes, crop_faces, to_image
 from tests.small_model import afw_faces
 
 

@@ -1,10 +1,9 @@
 """ONNX export on both routes: the graph contract, ONNX Runtime equal to eager PyTorch on real
 fixture faces (batch 1 and 4, within 1e-3 px), mmdeploy's ONNX Runtime backend model, and the
-torch-free ONNX Runtime runner equal to ``inference_topdown``."""
+ONNX Runtime runner equal to ``inference_topdown`` (without torch installed:
+tests/test_runtime/test_torch_free.py)."""
 import importlib.util
 import json
-import subprocess
-import sys
 
 import numpy as np
 import onnx
@@ -14,10 +13,10 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmpose.apis import inference_topdown
 
 from adnet_mmpose.apis import init_adnet
-from adnet_mmpose.deploy.contract import METADATA_KEY
 from adnet_mmpose.deploy.export import embed_metadata, export_onnx
-from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
-from tests.conftest import REPO, shared_path, subprocess_env
+from adnet_mmpose.runtime.backends.onnxruntime import ONNXLandmarkRunner
+from adnet_mmpose.runtime.contract import METADATA_KEY
+from tests.conftest import REPO, shared_path
 from tests.small_model import (SMALL_CONFIG, afw_faces, save_checkpoint, small_adnet_crop,
                                small_checkpoint, small_model, small_onnx, small_wflw)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
@@ -164,26 +163,6 @@ def test_mmdeploy_backend_model(mmdeploy_onnx, model):
     ref = inference_topdown(model, path, np.array([[0, 0, w, h]], np.float32))[0].pred_instances
     np.testing.assert_allclose(np.asarray(pred.keypoints), ref.keypoints, atol=1e-3)
     np.testing.assert_allclose(np.asarray(pred.keypoint_scores), ref.keypoint_scores, atol=1e-5)
-
-
-def test_runner_needs_no_torch():
-    """The runner and crop modules import in a process where torch cannot be imported."""
-    exported = small_onnx()
-    code = f'''
-import sys, types
-sys.modules['torch'] = None          # any "import torch" now fails
-for name in ('adnet_mmpose', 'adnet_mmpose.deploy'):   # skip the package __init__s
-    pkg = types.ModuleType(name)
-    pkg.__path__ = [{str(REPO / 'adnet_mmpose')!r} + ('/deploy' if name.endswith('deploy') else '')]
-    sys.modules[name] = pkg
-from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
-out = ONNXLandmarkRunner({exported!r})({afw_faces(1)[0][0]!r})
-print(out['keypoints'].shape, 'torch' in sys.modules and sys.modules['torch'] is not None)
-'''
-    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                         env=subprocess_env())
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.split('\n')[0] == '(1, 68, 2) False'
 
 
 def test_export_rejects_mismatching_checkpoint(tmp_path):

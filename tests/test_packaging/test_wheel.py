@@ -23,7 +23,7 @@ SCRIPT = r'''
 import json, sys
 import numpy as np
 import adnet_mmpose
-from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer
+from adnet_mmpose.apis.inferencer import MMPoseInferencer
 from adnet_mmpose.deploy.export import export_onnx
 from adnet_mmpose.evaluation.functional import dataset_boundaries
 from adnet_mmpose.utils.package_files import config_file

@@ -62,7 +62,3 @@ def test_missed_face_is_a_failure(tool, tmp_path):
     assert det['FR@0.1'] == 0.25                                      # the missed face fails
     assert rows['gt-box']['FR@0.1'] == 0.
 
-
-def test_box_iou_hand_case(tool):
-    iou = tool.box_iou(np.array([0., 0, 2, 2]), np.array([[1., 0, 3, 2], [5, 5, 6, 6]]))
-    assert np.allclose(iou, [2 / 6, 0.])   # overlap 2 of union 6; disjoint

@@ -13,11 +13,12 @@ import sys
 import cv2
 import numpy as np
 import pytest
+import torch
 from mmpose.apis import MMPoseInferencer as MMPoseOwnInferencer
 
 import adnet_mmpose  # noqa: F401
-from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer
-from adnet_mmpose.utils.checkpoint import UntrustedCheckpointError
+from adnet_mmpose.apis.inferencer import MMPoseInferencer
+from adnet_mmpose.utils.checkpoint import UntrustedCheckpointError, load_checkpoint_file
 from tests.conftest import REPO
 from tests.small_model import SMALL_CONFIG, single_thread  # noqa: F401  (fixture)
 from tests.test_utils.checkpoint_kinds import checkpoint_kinds, payload_checkpoint
@@ -192,6 +193,12 @@ def test_inferencer_loads(kind, tmp_path):
     inferencer = MMPoseInferencer(pose2d=config_of(kind, tmp_path),
                                   pose2d_weights=checkpoint_kinds()[kind], device='cpu',
                                   det_model='whole_image')
+    # the file's weights, not a fresh initialisation: every stored tensor, copied exactly
+    stored = load_checkpoint_file(checkpoint_kinds()[kind])['state_dict']
+    model = inferencer.inferencer.model.state_dict()
+    assert set(model) == set(stored)
+    for name, value in stored.items():
+        torch.testing.assert_close(model[name], value.to(model[name].dtype), rtol=0, atol=0)
     img = np.random.default_rng(0).integers(0, 256, (120, 100, 3), dtype=np.uint8)
     faces = next(inferencer(img))['predictions'][0]
     assert np.asarray(faces[0]['keypoints']).shape == (68, 2)

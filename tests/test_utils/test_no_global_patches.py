@@ -24,14 +24,14 @@ def snapshot():
     return out
 
 before = snapshot()
-import adnet_mmpose, adnet_mmpose.apis.inferencer_utils, adnet_mmpose.deploy.mmdeploy_plugin
+import adnet_mmpose, adnet_mmpose.apis.inferencer, adnet_mmpose.deploy.mmdeploy_plugin
 from mmengine.config import Config
 from mmdeploy.utils import load_config
 Config.fromfile(sys.argv[1])                      # custom_imports of an ADNet config
 load_config(sys.argv[2])                          # custom_imports of the deploy config
 after_import = snapshot()
 import numpy as np                                  # our inferencer and an mmdeploy export
-from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer as ADNetInferencer
+from adnet_mmpose.apis.inferencer import MMPoseInferencer as ADNetInferencer
 from adnet_mmpose.deploy.export import export_onnx
 from tests.small_model import small_checkpoint
 inferencer = ADNetInferencer(pose2d=sys.argv[1], pose2d_weights=small_checkpoint(),

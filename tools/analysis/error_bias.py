@@ -148,7 +148,7 @@ def main(argv=None) -> dict:
     os.makedirs(args.out_dir, exist_ok=True)
     face = mean_face(gt, next(iter(comps.values())).norm_dist)
     report['ellipse_scale'] = plot_error_bias(
-        comps, face, groups, os.path.join(args.out_dir, 'error_bias.png'), args.ellipse_scale,
+        comps, report['methods'], face, groups, os.path.join(args.out_dir, 'error_bias.png'), args.ellipse_scale,
         title=f'{args.dataset}: {report["num_images"]} images, errors / {report["norm"]} '
         'distance')
     with open(os.path.join(args.out_dir, 'error_bias.json'), 'w') as f:

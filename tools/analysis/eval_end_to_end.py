@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from adnet_mmpose.evaluation.functional import face_alignment_nme, summarize
+from adnet_mmpose.utils.bbox import annotation_box, box_iou
 
 
 def load_annotations(ann_file: str):
@@ -35,19 +36,9 @@ def load_annotations(ann_file: str):
     files = {im['id']: osp.join(root, im['file_name']) for im in data['images']}
     faces = []
     for a in sorted(data['annotations'], key=lambda a: a['id']):
-        (cx, cy), half = a['center'], 100. * a['scale']
         kpts = np.asarray(a['keypoints'], np.float64).reshape(-1, 3)[:, :2]
-        faces.append((files[a['image_id']], np.array([cx - half, cy - half, cx + half,
-                                                      cy + half]), kpts))
+        faces.append((files[a['image_id']], annotation_box(a['center'], a['scale']), kpts))
     return faces
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(4,) × (M, 4) → (M,) IoU."""
-    wh = np.clip(np.minimum(a[2:4], b[:, 2:4]) - np.maximum(a[:2], b[:, :2]), 0, None)
-    inter = wh[:, 0] * wh[:, 1]
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    return inter / (area + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter)
 
 
 def evaluate(landmarker, faces, dataset: str = '300w', thr: float = 0.1,
@@ -62,7 +53,7 @@ def evaluate(landmarker, faces, dataset: str = '300w', thr: float = 0.1,
             boxes_per_image[path] = landmarker(path)
             det_time += time.perf_counter() - t
         dets = boxes_per_image[path]
-        overlap = (box_iou(box, np.stack([d['bbox'] for d in dets])) if len(dets)
+        overlap = (box_iou(box[None], np.stack([d['bbox'] for d in dets]))[0] if len(dets)
                    else np.zeros(0))
         hit = len(dets) and overlap.max() >= min_iou
         found.append(bool(hit))

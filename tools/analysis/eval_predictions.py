@@ -22,8 +22,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from adnet_mmpose.evaluation.functional import (DATASET_DEFAULTS, NORMS, face_alignment_nme,
-                                                resolve_norm, summarize)
+from adnet_mmpose.evaluation.functional import (DATASET_DEFAULTS, NORMS, ced_curves,
+                                                face_alignment_nme, resolve_norm, summarize)
 from adnet_mmpose.evaluation.functional.io import align, load_gt, load_pred, method_labels
 from adnet_mmpose.visualization import plot_ced
 
@@ -89,7 +89,7 @@ def main(argv=None) -> Dict[str, dict]:
                       indent=2)
     if args.ced_plot:
         norm = resolve_norm(args.dataset, args.norm, args.norm_indices)[0]
-        plot_ced(nmes, thr, args.ced_plot, title=f'{args.dataset} ({norm})')
+        plot_ced(ced_curves(nmes, thr), thr, args.ced_plot, title=f'{args.dataset} ({norm})')
     return results
 
 

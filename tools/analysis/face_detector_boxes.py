@@ -7,7 +7,7 @@ The reference box of a face is the one mmpose's ``Face300WDataset`` gives the la
 the square of side ``200·scale`` centred at ``center``. ``fit`` runs MTCNN without calibration
 on the annotated images (default: ``afw68/train.json`` and ``helen68_train/train.json``), keeps
 each face's best raw box with IoU >= 0.3 and prints the medians of the three terms of
-:class:`~adnet_mmpose.apis.face_detector.BoxCalibration` (side ratio, centre offsets in units
+:class:`~adnet_mmpose.detection.BoxCalibration` (side ratio, centre offsets in units
 of the raw box size). ``eval`` runs the calibrated detector (default: ``afw68/val.json``) and
 prints recall at IoU >= 0.3 and 0.5, false positives per image (boxes matching no face at
 IoU >= 0.3), the mean IoU of the matched faces and seconds per image.
@@ -21,7 +21,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from adnet_mmpose.apis.face_detector import BoxCalibration, MTCNNFaceDetector
+from adnet_mmpose.detection.base import BoxCalibration
+from adnet_mmpose.detection.mtcnn import MTCNNFaceDetector
+from adnet_mmpose.utils.bbox import annotation_box, box_iou
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / 'shared' / 'fixtures'
 TRAIN = [str(FIXTURES / 'afw68/train.json'), str(FIXTURES / 'helen68_train/train.json')]
@@ -35,18 +37,8 @@ def reference_boxes(ann_file: str):
              for im in data['images']}
     boxes = {path: [] for path in files.values()}
     for a in data['annotations']:
-        (cx, cy), half = a['center'], 100. * a['scale']
-        boxes[files[a['image_id']]].append([cx - half, cy - half, cx + half, cy + half])
+        boxes[files[a['image_id']]].append(annotation_box(a['center'], a['scale']))
     return {k: np.asarray(v, np.float32).reshape(-1, 4) for k, v in boxes.items()}
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 4) × (M, 4) → (N, M) IoU."""
-    wh = np.clip(np.minimum(a[:, None, 2:4], b[None, :, 2:4])
-                 - np.maximum(a[:, None, :2], b[None, :, :2]), 0, None)
-    inter = wh[..., 0] * wh[..., 1]
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])  # noqa: E731
-    return inter / (area(a)[:, None] + area(b)[None] - inter)
 
 
 def fit(detector, refs) -> BoxCalibration:
@@ -55,7 +47,7 @@ def fit(detector, refs) -> BoxCalibration:
         found = detector(cv2.imread(path))
         if not len(found) or not len(ref):
             continue
-        overlap = iou(ref, found[:, :4])
+        overlap = box_iou(ref, found[:, :4])
         for f, j in enumerate(overlap.argmax(1)):
             if overlap[f, j] < 0.3:
                 continue
@@ -83,7 +75,7 @@ def evaluate(detector, refs) -> dict:
         faces += len(ref)
         if not len(found):
             continue
-        overlap = iou(ref, found[:, :4]) if len(ref) else np.zeros((0, len(found)))
+        overlap = box_iou(ref, found[:, :4]) if len(ref) else np.zeros((0, len(found)))
         best = overlap.max(1) if len(ref) else np.zeros(0)
         hits3 += int((best >= 0.3).sum())
         hits5 += int((best >= 0.5).sum())

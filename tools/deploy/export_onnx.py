@@ -6,7 +6,7 @@
 Graph contract (both routes): input ``input`` (B, 3, H, W), normalised as the model's data
 preprocessor does it, dynamic B; outputs ``landmarks`` (B, K, 2) in input-crop pixels and
 ``scores`` (B, K); opset 11, one file, preprocessing metadata embedded (see
-``adnet_mmpose/deploy/contract.py``). The check runs ONNX Runtime and eager PyTorch on random
+``adnet_mmpose/runtime/contract.py``). The check runs ONNX Runtime and eager PyTorch on random
 inputs of batch B and B + 1 and prints the largest differences.
 """
 import argparse
@@ -34,7 +34,7 @@ def check(model, onnx_file: str, batch: int) -> float:
     """Largest |ONNX Runtime − PyTorch| landmark difference (px) over batches B and B + 1."""
     import torch
 
-    from adnet_mmpose.deploy.ort_runner import ONNXLandmarkRunner
+    from adnet_mmpose.runtime.backends.onnxruntime import ONNXLandmarkRunner
     runner = ONNXLandmarkRunner(onnx_file)
     w, h = runner.input_size
     worst = 0.

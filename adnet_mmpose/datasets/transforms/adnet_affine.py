@@ -1,6 +1,6 @@
 """ADNet's crop: ``x' = (w / S)(x − c) + (w − 1) / 2``, warped as the official code's OpenCV did.
 
-The matrix and the warp live in :mod:`adnet_mmpose.deploy.crop` (numpy + OpenCV), shared with
+The matrix and the warp live in :mod:`adnet_mmpose.runtime.crop` (numpy + OpenCV), shared with
 the inference path.
 """
 from typing import Tuple
@@ -10,7 +10,7 @@ from mmcv.transforms import BaseTransform
 from mmpose.datasets.transforms import TopdownAffine
 from mmpose.registry import TRANSFORMS
 
-from adnet_mmpose.deploy.crop import adnet_crop_matrix, warp_perspective_1_32
+from adnet_mmpose.runtime.crop import adnet_crop_matrix, warp_perspective_1_32
 
 
 @TRANSFORMS.register_module()

@@ -15,7 +15,7 @@ Every value is a fraction (NME 0.0414 = 4.14 %), as in mmpose's metrics.
   FR@thr = fraction with ``NME_i > thr`` (= thr passes).
   AUC@thr = composite Simpson integral of the CED over the grid, divided by thr.
 """
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -251,6 +251,21 @@ def summarize(nme: np.ndarray, thr: float, step: float = CED_STEP) -> Dict[str, 
            thr_key('AUC', thr): auc(nme, thr, step)}
     out.update(nme_percentiles(nme))
     out['num_images'] = int(len(nme))
+    return out
+
+
+def ced_curves(nmes: Mapping[str, ArrayLike], thr: float,
+               step: float = CED_STEP) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
+    """The CED (:func:`ced`) of each entry's per-image NMEs, keyed by its legend line
+    ``'<label>: NME …, FR@thr …, AUC@thr … (n=…)'``, in order (what
+    :func:`~adnet_mmpose.visualization.ced.plot_ced` draws)."""
+    fr_key, auc_key = thr_key('FR', thr), thr_key('AUC', thr)
+    out = {}
+    for label, nme in nmes.items():
+        nme = np.asarray(nme, dtype=np.float64)
+        s = summarize(nme, thr, step)
+        out[f'{label}: NME {s["NME"]:.4f}, {fr_key} {s[fr_key]:.4f}, '
+            f'{auc_key} {s[auc_key]:.4f} (n={s["num_images"]})'] = ced(nme, thr, step)
     return out
 
 

@@ -18,6 +18,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...utils.bbox import annotation_box
+
 IdArray = Optional[np.ndarray]
 
 
@@ -50,8 +52,7 @@ def load_gt(path: str) -> Tuple[np.ndarray, IdArray, Optional[np.ndarray]]:
 def _dataset_box(ann: dict, img: dict) -> np.ndarray:
     """The xyxy box mmpose's face datasets give ``gt_instances.bboxes``."""
     if 'center' in ann and 'scale' in ann:
-        c, half = np.asarray(ann['center'], dtype=np.float64), 100.0 * float(ann['scale'])
-        return np.concatenate([c - half, c + half])
+        return annotation_box(ann['center'], ann['scale'])
     x, y, w, h = ann['bbox']
     return np.array([np.clip(x, 0, img['width'] - 1), np.clip(y, 0, img['height'] - 1),
                      np.clip(x + w, 0, img['width'] - 1), np.clip(y + h, 0, img['height'] - 1)])

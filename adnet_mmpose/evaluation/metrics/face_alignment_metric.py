@@ -11,8 +11,8 @@ from mmpose.registry import METRICS
 from ...utils.boundary import load_boundaries
 from ..functional.error_bias import bias_stats, dataset_boundaries, error_components
 from ..functional.face_alignment import (DATASET_DEFAULTS, NORMS, ImageInputError,
-                                         dataset_defaults, face_alignment_nme, resolve_norm,
-                                         summarize)
+                                         ced_curves, dataset_defaults, face_alignment_nme,
+                                         resolve_norm, summarize)
 
 
 def _numpy(x) -> np.ndarray:
@@ -253,7 +253,8 @@ class FaceAlignmentMetric(BaseMetric):
             self._dump(results, nme, dist)
         if self.ced_plot:
             from ...visualization.ced import plot_ced
-            plot_ced(curves, self.thr, self.ced_plot, title=f'{self.prefix} ({self.norm})')
+            plot_ced(ced_curves(curves, self.thr), self.thr, self.ced_plot,
+                     title=f'{self.prefix} ({self.norm})')
         return metrics
 
     def _components(self, results: list, dist: np.ndarray):

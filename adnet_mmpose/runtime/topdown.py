@@ -1,18 +1,6 @@
-"""The one top-down landmark path every entry point uses: face boxes → crops → a backend →
-landmarks in image pixels, in numpy + OpenCV only (no torch).
-
-A backend is any object with
-
-* ``info``: dict with ``input_size`` (w, h), ``mean``, ``std``, ``bgr_to_rgb``, ``padding``,
-  ``crop_style`` (``'mmpose'`` or ``'adnet'``, see :mod:`~adnet_mmpose.deploy.crop`: the model's
-  preprocessing, as :func:`~adnet_mmpose.deploy.export.deploy_info` records it),
-  ``num_keypoints``, ``dataset_name``, ``boundaries``, ``keypoint_colors``;
-* ``run(x)``: (B, 3, H, W) float32 normalised crops → landmarks (B, K, 2) in input-crop
-  pixels and scores (B, K), numpy.
-
-The ONNX Runtime runner (:mod:`~adnet_mmpose.deploy.ort_runner`) is one; the PyTorch ones are
-in :mod:`adnet_mmpose.apis.landmark_backends`.
-"""
+"""The one top-down landmark path every entry point uses: face boxes → crops → a backend
+(:mod:`~adnet_mmpose.runtime.backends`) → landmarks in image pixels, in numpy + OpenCV only
+(no torch)."""
 from typing import Tuple
 
 import numpy as np
@@ -25,10 +13,10 @@ def landmarks_in_boxes(backend, img: np.ndarray,
     """Landmarks of the faces in ``boxes``.
 
     Args:
-        backend: see the module docstring.
+        backend: any backend of :mod:`~adnet_mmpose.runtime.backends` (``info`` and ``run``).
         img: (H, W, 3) uint8 BGR image.
         boxes: (N, ≥4) checked ``x1, y1, x2, y2`` face boxes in image pixels
-            (:func:`~adnet_mmpose.deploy.crop.check_boxes`).
+            (:func:`~adnet_mmpose.runtime.crop.check_boxes`).
 
     Returns:
         keypoints (N, K, 2) in image pixels and scores (N, K), float32.

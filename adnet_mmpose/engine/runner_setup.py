@@ -1,10 +1,13 @@
-"""Apply the command-line options of ``tools/train.py`` / ``tools/test.py`` to a config."""
+"""The command lines of ``tools/train.py`` / ``tools/test.py``: their shared options, the config
+they prepare from them, and the Runner call under safe checkpoint loading."""
 import argparse
 import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+
+from adnet_mmpose.utils.checkpoint import UntrustedCheckpointError, checkpoint_loading
 
 
 def add_runner_args(p: argparse.ArgumentParser, overrides_example: str) -> None:
@@ -106,8 +109,8 @@ def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
     ``mode='train'``, ``resume``, ``amp``, ``no_validate``, ``auto_scale_lr``,
     ``skip_data_check``, ``drop_bad_samples`` (see :mod:`adnet_mmpose.datasets.check`); for
     ``mode='test'``, ``checkpoint``. On the CPU the distributed backend is gloo. Run the
-    Runner under :func:`~adnet_mmpose.utils.checkpoint.checkpoint_loading` so that its
-    ``load_from`` / ``resume`` follow the safe checkpoint rules.
+    Runner with :func:`run_safely` so that its ``load_from`` / ``resume`` follow the safe
+    checkpoint rules.
     """
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -144,3 +147,14 @@ def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
     else:
         cfg.load_from = args.checkpoint
     return cfg
+
+
+def run_safely(run, trust_checkpoint: bool) -> None:
+    """Call ``run`` (e.g. ``runner.train``) under
+    :func:`~adnet_mmpose.utils.checkpoint.checkpoint_loading`, so that ``load_from`` / ``resume``
+    follow the safe checkpoint rules; a refused checkpoint ends the command with its message."""
+    with checkpoint_loading(trust_checkpoint):
+        try:
+            run()
+        except UntrustedCheckpointError as e:
+            raise SystemExit(f'error: {e}') from None

@@ -1,9 +1,10 @@
 """Face landmarks with ONNX Runtime: image + boxes → crops → exported ADNet → image pixels.
 
 Needs only numpy, OpenCV and onnxruntime (no torch, no mmpose); the preprocessing is read
-from the metadata :func:`~adnet_mmpose.deploy.export.export_onnx` embeds in the ONNX file.
-The runner is a backend of :func:`~adnet_mmpose.deploy.topdown.landmarks_in_boxes` (the path
-``FaceLandmarker`` and the demo use) and runs that path itself when called on an image.
+from the metadata :func:`~adnet_mmpose.deploy.export.export_onnx` embeds in the ONNX file
+(:mod:`~adnet_mmpose.runtime.contract`). The runner is a backend of
+:func:`~adnet_mmpose.runtime.topdown.landmarks_in_boxes` (the path ``FaceLandmarker`` and the
+demo use) and runs that path itself when called on an image.
 """
 import json
 from typing import Optional, Sequence, Union
@@ -11,14 +12,14 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import onnxruntime as ort
 
-from .contract import INPUT_NAME, METADATA_KEY, OUTPUT_NAMES
-from .crop import check_boxes
-from .images import as_bgr, read_image  # noqa: F401  (read_image: public here too)
-from .topdown import landmarks_in_boxes
+from ..contract import INPUT_NAME, METADATA_KEY, OUTPUT_NAMES
+from ..crop import check_boxes
+from ..images import as_bgr
+from ..topdown import landmarks_in_boxes
 
 
 class ONNXLandmarkRunner:
-    """Run an exported ADNet (:mod:`~adnet_mmpose.deploy.contract`) on whole images.
+    """Run an exported ADNet (:mod:`~adnet_mmpose.runtime.contract`) on whole images.
 
     Args:
         onnx_file: the exported model.

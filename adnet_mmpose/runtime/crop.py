@@ -9,7 +9,7 @@ Two crop styles, as the model's test pipeline crops (``GetBBoxCenterScale``, the
   ``ADNetAffine`` transform does, and its exact inverse.
 
 So the ONNX Runtime path crops exactly as the PyTorch model does. No torch import: this module
-serves :class:`~adnet_mmpose.deploy.ort_runner.ONNXLandmarkRunner`.
+serves :class:`~adnet_mmpose.runtime.backends.onnxruntime.ONNXLandmarkRunner`.
 """
 from typing import Sequence, Tuple
 

@@ -1,7 +1,7 @@
 """``MMPoseInferencer`` for ADNet configs: caller boxes, offline face detectors, strict and safe
 weights — as subclasses, so mmpose's own inferencers are never changed.
 
-``from adnet_mmpose.apis.inferencer_utils import MMPoseInferencer`` takes the arguments of
+``from adnet_mmpose.apis import MMPoseInferencer`` takes the arguments of
 mmpose's ``MMPoseInferencer`` plus ``trust_checkpoint``; for a 2D config whose head is
 ``ADNetHead`` it builds :class:`ADNetPose2DInferencer`, for any other model mmpose's own
 inferencer (with the same safe checkpoint loading). What :class:`ADNetPose2DInferencer`
@@ -11,61 +11,43 @@ changes in mmpose 1.3's ``Pose2DInferencer``:
   ``bboxes=[boxes_of_input_0, boxes_of_input_1, ...]`` ((N, 4|5) xyxy[score] per input) are
   the faces; inputs without boxes fall back to the detector or the whole image. A box outside
   the image raises ``ValueError``.
-- The detector: ``det_model`` names in :data:`DETECTOR_ALIASES` are resolved here
+- The detector: ``det_model`` names in
+  :data:`~adnet_mmpose.detection.base.DETECTOR_NAMES` are resolved here
   (``det_model=None`` is ``'mtcnn'``: the offline MTCNN face detector of
-  :mod:`adnet_mmpose.apis.face_detector`, weights from the ``facenet-pytorch`` package);
+  :mod:`adnet_mmpose.detection.mtcnn`, weights from the ``facenet-pytorch`` package;
+  ``'whole_image'``: no detector);
   an mmdet config is never downloaded: the weights (``det_weights``, a local copy, or a URL already in
   torch's hub cache) must be local, else a ``FileNotFoundError`` names ``det_model`` /
   ``det_weights`` / ``det_model='whole_image'``. ``det_cat_ids`` defaults to 0 (a face
   detector's one class) instead of mmpose's ``None``, which keeps no box.
 - Weights: loaded only from a local file (``pose2d_weights``) under
   :func:`~adnet_mmpose.utils.checkpoint.checkpoint_loading` (weights-only unless
-  ``trust_checkpoint=True``), strictly (:func:`check_checkpoint`: mmengine alone loads a
+  ``trust_checkpoint=True``), strictly
+  (:func:`~adnet_mmpose.utils.checkpoint.check_checkpoint`: mmengine alone loads a
   mismatching checkpoint with a warning); the dataset metainfo falls back to the config's test
   set (ADNet configs may train on a ``ConcatDataset``).
 - Visualisation: mmpose's ``PoseLocalVisualizer`` fails under numpy >= 2.4 when it draws a
   keypoint; it is replaced by :class:`FaceLandmarkVisualizer`, and the metainfo makes it draw
-  the boundary curves (:mod:`adnet_mmpose.apis.face_visualizer`).
+  the boundary curves (:mod:`adnet_mmpose.visualization.face_visualizer`).
 """
 import os.path as osp
-from typing import Callable, Dict, Optional
+from typing import Optional
 
 import mmcv
 from mmengine.config import Config, ConfigDict
 from mmpose.apis.inferencers import MMPoseInferencer as _MMPoseInferencer
 from mmpose.apis.inferencers import Pose2DInferencer
 
-from adnet_mmpose.deploy.crop import check_boxes
-from adnet_mmpose.utils.checkpoint import checkpoint_loading
-from .face_detector import DetInferencerAdapter, MTCNNFaceDetector
-from .face_visualizer import visual_meta
-from .model_loading import check_checkpoint, dataset_meta_of, head_boundaries, is_adnet_config
-from .offline_weights import local_weights
+from adnet_mmpose.detection.base import DETECTOR_NAMES, build_face_detector
+from adnet_mmpose.detection.mmdet import DetInferencerAdapter
+from adnet_mmpose.runtime.crop import check_boxes
+from adnet_mmpose.utils.boundary import head_boundaries
+from adnet_mmpose.utils.checkpoint import check_checkpoint, checkpoint_loading
+from adnet_mmpose.utils.offline_weights import local_weights
+from adnet_mmpose.visualization.face_visualizer import visual_meta
+from .model_loading import dataset_meta_of, is_adnet_config
 
 POSE_VISUALIZER = ('PoseLocalVisualizer', 'mmpose.PoseLocalVisualizer')
-
-
-def _no_detector(inferencer, det_weights, det_cat_ids, device) -> None:
-    """The whole image (or the ``bboxes=`` given per input) is the face box."""
-    inferencer.detector = None
-
-
-def _mtcnn(inferencer, det_weights, det_cat_ids, device) -> None:
-    """MTCNN with boxes calibrated to the landmark crops, on the pose model's device."""
-    if det_weights:
-        raise ValueError(f"det_model='mtcnn' brings its own weights; drop det_weights="
-                         f'{det_weights!r}')
-    device = device or str(next(inferencer.model.parameters()).device)
-    inferencer.detector = DetInferencerAdapter(MTCNNFaceDetector(device=device))
-    inferencer.det_cat_ids = (0, )
-
-
-#: ``det_model`` names resolved before mmpose's detector set-up, the one place for detector
-#: aliases: ``name → set_up(inferencer, det_weights, det_cat_ids, device)``, which sets
-#: ``inferencer.detector`` (None, or a callable like mmdet's ``DetInferencer``) and, with a
-#: detector, ``inferencer.det_cat_ids``.
-DETECTOR_ALIASES: Dict[str, Callable] = {'whole_image': _no_detector,
-                                         'whole-image': _no_detector, 'mtcnn': _mtcnn}
 
 
 class ADNetPose2DInferencer(Pose2DInferencer):
@@ -105,8 +87,12 @@ class ADNetPose2DInferencer(Pose2DInferencer):
 
     def _init_detector(self, det_model=None, det_weights=None, det_cat_ids=None, device=None):
         det_model = 'mtcnn' if det_model is None else det_model
-        if isinstance(det_model, str) and det_model in DETECTOR_ALIASES:
-            return DETECTOR_ALIASES[det_model](self, det_weights, det_cat_ids, device)
+        if isinstance(det_model, str) and det_model in DETECTOR_NAMES:
+            device = device or str(next(self.model.parameters()).device)
+            detector = build_face_detector(det_model, device, checkpoint=det_weights)
+            self.detector = None if detector is None else DetInferencerAdapter(detector)
+            self.det_cat_ids = (0, )
+            return
         hint = ("Pass det_model=<mmdet face detector config> with det_weights=<its local .pth>, "
                 "det_model='mtcnn' (the default) or det_model='whole_image' (whole image, or "
                 "bboxes= per input, as face boxes).")
