@@ -83,8 +83,9 @@ def test_checker_reports_missing_files_and_anchors(tmp_path):
     reported, the third is not (it is an example, not a link)."""
     (tmp_path / 'other.md').write_text('# Title\n\n## `FaceTracker`: video\n', encoding='utf-8')
     page = tmp_path / 'page.md'
-    page.write_text('[a](missing.md) [b](other.md#no-such-heading) [c](other.md#facetracker-video)\n'
-                    '![d](other.md) [e](https://example.org/x) [f](#title-here)\n\n'
+    page.write_text('[a](missing.md) [b](other.md#no-such-heading)\n'
+                    '[c](other.md#facetracker-video) ![d](other.md) [e](https://example.org/x)\n'
+                    '[f](#title-here)\n\n'
                     '# Title here\n\n```bash\n[g](in_code.md)\n```\n`[h](inline.md)`\n',
                     encoding='utf-8')
     problems = broken_links(page)
