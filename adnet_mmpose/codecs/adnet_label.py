@@ -135,6 +135,8 @@ class ADNetLabel(BaseKeypointCodec):
             metainfo if metainfo is not None else boundaries, self.num_keypoints)
         self._taps = [_taps(i, o) for i, o in zip(self.input_size, self.heatmap_size)]
         self._max_index = max(max(b.indices) for b in self.boundaries)
+        size = np.asarray(self.input_size, np.float32)
+        self._half, self._centre = size / 2, (size - 1) / 2  # exact in float32
 
     # ---------------------------------------------------------------- coordinates
     def normalize(self, keypoints: np.ndarray) -> np.ndarray:
@@ -142,10 +144,17 @@ class ADNetLabel(BaseKeypointCodec):
         size = np.asarray(self.input_size, np.float64)
         return np.clip((2 * keypoints + 1) / size - 1, -1, 1).astype(np.float32)
 
-    def denormalize(self, coords: np.ndarray) -> np.ndarray:
-        """Normalised (..., 2) → crop pixels ``(size/2)·n + (size − 1)/2`` (unclamped)."""
-        size = np.asarray(self.input_size, np.float64)
-        return (size / 2 * coords + (size - 1) / 2).astype(np.float32)
+    def denormalize(self, coords):
+        """Normalised (..., 2) → input-crop pixels ``p = (size/2)·n + (size − 1)/2`` (unclamped).
+
+        The inverse of :meth:`normalize` inside the crop, with pixel centres at integers
+        (mmpose's convention; for a 256 crop ``p = 128n + 127.5``). ``coords`` is a numpy array
+        (computed in float32) or a torch tensor (dtype and device kept): the head's exported
+        graph computes its pixel output with this same function.
+        """
+        if hasattr(coords, 'new_tensor'):  # a torch tensor
+            return coords * coords.new_tensor(self._half) + coords.new_tensor(self._centre)
+        return np.asarray(coords, np.float32) * self._half + self._centre
 
     # ---------------------------------------------------------------- encode
     def encode(self, keypoints: np.ndarray,
@@ -229,19 +238,17 @@ class ADNetLabel(BaseKeypointCodec):
     # ---------------------------------------------------------------- decode
     def decode(self, encoded: np.ndarray,
                scores: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """Pass the head's landmarks through (near-identity).
-
-        The head already decodes (soft-argmax) and maps to input-crop pixels, so this only adds
-        the instance axis and default scores.
+        """The head's normalised landmarks → input-crop pixels (:meth:`denormalize`).
 
         Args:
-            encoded: landmarks (K, 2) or (N, K, 2) in input-crop pixels.
+            encoded: normalised landmarks (K, 2) or (N, K, 2), the soft-argmax of
+                :class:`ADNetHead`.
             scores: (K,) or (N, K); ones if not given.
 
         Returns:
-            keypoints (N, K, 2) and scores (N, K), float32, in input-crop pixels.
+            keypoints (N, K, 2) in input-crop pixels and scores (N, K), float32.
         """
-        keypoints = np.asarray(encoded, np.float32)
+        keypoints = self.denormalize(encoded)
         if keypoints.ndim == 2:
             keypoints = keypoints[None]
         if scores is None:

@@ -13,8 +13,9 @@ changes no function of torch, mmdeploy or mmpose. The rewriters act only inside 
    (landmarks only); while exporting, ``ADNetHead.forward`` returns ``(landmarks, scores)``
    (the contract in :mod:`adnet_mmpose.runtime.contract`).
 3. **Backend model.** mmdeploy's pose ``End2EndModel`` decodes only the first output; the
-   ``adnet_end2end`` model type (``codebase_config.model_type``) passes both outputs to the
-   head's decoder, so mmdeploy's ONNX Runtime inference returns the scores too.
+   ``adnet_end2end`` model type (``codebase_config.model_type``) packs both outputs as they
+   are (the graph's landmarks are already decoded to input-crop pixels), so mmdeploy's ONNX
+   Runtime inference returns the scores too.
 
 Checkpoints: run mmdeploy under :func:`adnet_mmpose.utils.checkpoint.checkpoint_loading`
 (as :func:`adnet_mmpose.deploy.export.export_onnx` does) so they load weights-only.
@@ -22,6 +23,7 @@ Checkpoints: run mmdeploy under :func:`adnet_mmpose.utils.checkpoint.checkpoint_
 import torch
 from mmdeploy.codebase.mmpose.deploy import pose_detection_model
 from mmdeploy.core import FUNCTION_REWRITER
+from mmengine.structures import InstanceData
 
 
 @FUNCTION_REWRITER.register_rewriter('torch.onnx.export')
@@ -39,7 +41,7 @@ def adnet_head__forward(self, feats):
 
 
 class ADNetEnd2EndModel(pose_detection_model.End2EndModel):
-    """mmdeploy backend model for the ADNet graph: decodes (landmarks, scores)."""
+    """mmdeploy backend model for the ADNet graph: packs (landmarks, scores)."""
 
     def forward(self, inputs: torch.Tensor, data_samples: list, mode: str = 'predict',
                 **kwargs) -> list:
@@ -47,8 +49,10 @@ class ADNetEnd2EndModel(pose_detection_model.End2EndModel):
         if mode != 'predict':
             raise ValueError(f"the backend model only predicts, got mode={mode!r}")
         outputs = self.wrapper({self.input_name: inputs.contiguous().to(self.device)})
-        landmarks, scores = self.wrapper.output_to_list(outputs)
-        return self.pack_result(self.head.decode((landmarks, scores)), data_samples)
+        landmarks, scores = (t.cpu().numpy() for t in self.wrapper.output_to_list(outputs))
+        preds = [InstanceData(keypoints=lm[None], keypoint_scores=sc[None])
+                 for lm, sc in zip(landmarks, scores)]
+        return self.pack_result(preds, data_samples)
 
 
 getattr(pose_detection_model, '__BACKEND_MODEL').register_module(

@@ -58,7 +58,7 @@ class FastLandmarkModel:
 
     Args:
         model: a ``TopdownPoseEstimator`` with :class:`ADNetHead` (any module with
-            ``extract_feat`` and a head with ``decode_stack`` and ``to_pixels``), on its target
+            ``extract_feat`` and a head with ``decode_stack`` and a ``decoder``), on its target
             device. It is put in eval mode; with ``channels_last`` its weights are converted in
             place.
         mode: ``'eager'``, ``'compile'`` (``torch.compile``) or ``'cuda_graph'`` (manual
@@ -83,9 +83,9 @@ class FastLandmarkModel:
                  warmup: int = 3):
         head = getattr(model, 'head', None)
         if not (hasattr(model, 'extract_feat') and hasattr(head, 'decode_stack')
-                and hasattr(head, 'to_pixels')):
+                and hasattr(head, 'decoder')):
             raise TypeError('FastLandmarkModel needs a pose model with extract_feat and an '
-                            f'ADNetHead (decode_stack, to_pixels), got {type(model).__name__}')
+                            f'ADNetHead (decode_stack, decoder), got {type(model).__name__}')
         self.device = next(model.parameters()).device
         check_request(mode, dtype, self.device)
         sizes = sorted({int(b) for b in ([batch_size] if isinstance(batch_size, int)
@@ -113,8 +113,9 @@ class FastLandmarkModel:
         """Backbone (autocast when bf16), then the head's fp32 AAM + soft-argmax on the last
         stack: normalised coordinates (B, K, 2) and scores (B, K).
 
-        ``head.forward_with_scores`` is ``to_pixels`` of the same; ``to_pixels`` builds a tensor
-        from host values, which a CUDA graph cannot capture, so :meth:`__call__` applies it.
+        ``head.forward_with_scores`` is the decoder's ``denormalize`` of the same; that builds
+        tensors from host values, which a CUDA graph cannot capture, so :meth:`__call__`
+        applies it.
         """
         with torch.autocast(self.device.type, dtype=torch.bfloat16,
                             enabled=self.dtype == 'bf16', cache_enabled=False):
@@ -187,4 +188,4 @@ class FastLandmarkModel:
                         chunk = torch.cat([chunk, self._blank(size - n)])
                     outs.append([o[:n] for o in self._step(chunk)])
                 coords, scores = (torch.cat(parts) for parts in zip(*outs))
-            return self.model.head.to_pixels(coords), scores
+            return self.model.head.decoder.denormalize(coords), scores

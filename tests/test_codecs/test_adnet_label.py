@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.datasets.transforms import GenerateTarget, PackPoseInputs
 from mmpose.registry import KEYPOINT_CODECS
@@ -215,17 +216,37 @@ def test_labels_and_round_trip(codecs):
     assert labels[0, 0].tolist() == [-1.0, 1.0]
     np.testing.assert_array_equal(enc['keypoint_weights'], np.ones((2, 98), np.float32))
 
-    keypoints, scores = codec.decode(codec.denormalize(labels))
+    keypoints, scores = codec.decode(labels)  # normalised → input-crop pixels
     inside = np.ones((2, 98), bool)
     inside[0, 0] = False
     # float32 labels back to pixels: 128 px × 6e-8 ≈ 1e-5 px (measured 1.1e-5)
     assert np.abs(keypoints - faces)[inside].max() < 1e-4
+    assert keypoints[0, 0].tolist() == [-0.5, 255.5]  # the clamped label: the crop's border
     np.testing.assert_array_equal(scores, np.ones((2, 98)))
-    np.testing.assert_allclose(codec.denormalize(np.array([-1.0, 1.0])), [-0.5, 255.5])
 
-    single, scores = codec.decode(faces[0], np.arange(98.0))  # head output of one sample
+    single, scores = codec.decode(labels[1], np.arange(98.0))  # head output of one sample
     assert single.shape == (1, 98, 2) and scores.shape == (1, 98)
+    np.testing.assert_array_equal(single[0], keypoints[1])
     assert scores[0, 5] == 5
+
+
+def test_decode_maps_normalised_to_pixels():
+    """p = (size/2)·n + (size − 1)/2 per axis, on a non-square crop; numpy and torch alike."""
+    codec = ADNetLabel(input_size=(64, 32), heatmap_size=(16, 8),
+                       boundaries=[dict(name='line', indices=[0, 1], closed=False)])
+    n = np.array([[-1., 1.], [0., 0.], [0.5, -0.5]], np.float32)
+    # x: 32n + 31.5 (W = 64), y: 16n + 15.5 (H = 32); exact in float32
+    expected = np.array([[-0.5, 31.5], [31.5, 15.5], [47.5, 7.5]], np.float32)
+    keypoints, scores = codec.decode(n)
+    assert keypoints.dtype == np.float32 and keypoints.shape == (1, 3, 2)
+    np.testing.assert_array_equal(keypoints[0], expected)
+    np.testing.assert_array_equal(scores, np.ones((1, 3), np.float32))
+    as_tensor = codec.denormalize(torch.from_numpy(n).double())
+    assert as_tensor.dtype == torch.float64
+    np.testing.assert_array_equal(as_tensor.numpy(), expected)
+    # the inverse of normalize inside the crop (float32 labels: 32 px × 6e-8 ≈ 2e-6 px)
+    np.testing.assert_allclose(codec.denormalize(codec.normalize(expected[1:])), expected[1:],
+                               atol=1e-5)
 
 
 def test_weights_follow_visibility(codecs):

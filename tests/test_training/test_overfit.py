@@ -81,7 +81,7 @@ def test_overfit_four_faces():
     with torch.no_grad():
         out = model.head.decode_stack(model.extract_feat(data['inputs'])[-1])
     labels = torch.cat([d.gt_instance_labels.keypoint_labels for d in data['data_samples']])
-    attended, raw, truth = (model.head.to_pixels(c).numpy() for c in (
+    attended, raw, truth = (model.head.decoder.denormalize(c).numpy() for c in (
         out['coords'], soft_argmax(out['heatmaps'])[0], labels))
     nme_att, nme_raw = (face_alignment_nme(p, truth, '300w')[0].mean() for p in (attended, raw))
     assert nme_raw > 1.25 * nme_att, (nme_raw, nme_att)

@@ -39,9 +39,10 @@ class ADNetHead(BaseHead):
     matrix ``M`` (K×E) and the bias ``b`` (1 for landmarks in no group):
     ``mask = (M·Ed + b) ⊙ P``; the landmarks are the soft-argmax of ``mask ⊙ H``.
 
-    Coordinates: the decoder works in the official normalised space (map grid
-    ``i/(h−1)·2 − 1``); outputs are input-crop pixels ``p = (W/2)·n + (W−1)/2`` with pixel
-    centres at integers (mmpose's convention; for a 256 crop ``p = 128n + 127.5``).
+    Coordinates: the soft-argmax works in the official normalised space (map grid
+    ``i/(h−1)·2 − 1``); the codec (``decoder``, :meth:`ADNetLabel.decode
+    <adnet_mmpose.codecs.ADNetLabel.decode>`) maps them to input-crop pixels
+    ``p = (W/2)·n + (W−1)/2``, in :meth:`predict` and in the pixel output of :meth:`forward`.
 
     Keypoint score: the point map's expectation under the soft-argmax distribution,
     ``Σ P ⊙ mask ⊙ H / Σ mask ⊙ H`` in [0, 1] — high when the point map agrees with the
@@ -61,7 +62,10 @@ class ADNetHead(BaseHead):
         attention (bool): the AAM (official); False: landmarks are the soft-argmax of the
             heatmaps alone (edge and point maps are still predicted and supervised) — with
             ``adaptive_lambda=False`` the plain baseline of the paper's ablation.
-        decoder (dict): the codec (``ADNetLabel``) for :meth:`predict`.
+        decoder (dict): the codec (``ADNetLabel``) that turns the normalised landmarks into
+            input-crop pixels; its ``input_size`` must be this head's. Default: ``ADNetLabel``
+            on this head's ``input_size`` and boundaries (heatmaps of a quarter of it, as
+            :class:`ADNetHourglass` predicts).
     """
 
     def __init__(self, num_keypoints: int, metainfo: Optional[dict] = None,
@@ -91,7 +95,14 @@ class ADNetHead(BaseHead):
         self.stack_weights = tuple(stack_weights)
         self.loss_weights = tuple(loss_weights)
         self.adaptive_lambda, self.attention = adaptive_lambda, attention
-        self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
+        if decoder is None:
+            w, h = self.input_size
+            decoder = dict(type='ADNetLabel', input_size=self.input_size,
+                           heatmap_size=(w // 4, h // 4), boundaries=groups)
+        self.decoder = KEYPOINT_CODECS.build(decoder)
+        if tuple(self.decoder.input_size) != self.input_size:
+            raise ValueError(f'ADNetHead has input_size {self.input_size} but its decoder '
+                             f'{self.decoder.input_size}: set both to the data input size')
 
     def decode_stack(self, maps: Tensor) -> dict:
         """AAM and soft-argmax on one stack's B×(K+E+K)×h×w maps.
@@ -117,15 +128,11 @@ class ADNetHead(BaseHead):
         return dict(heatmaps=heat, edgemaps=edge, pointmaps=point, mask=mask, coords=coords,
                     scores=scores)
 
-    def to_pixels(self, coords: Tensor) -> Tensor:
-        """Normalised (…, 2) coordinates → input-crop pixels."""
-        (w, h), (x, y) = self.input_size, coords.unbind(-1)
-        return torch.stack([x * (w / 2) + (w - 1) / 2, y * (h / 2) + (h - 1) / 2], -1)
-
     def forward_with_scores(self, feats: Tuple[Tensor, ...]) -> Tuple[Tensor, Tensor]:
-        """Final-stack landmarks (B, K, 2) in input-crop pixels and scores (B, K)."""
+        """Final-stack landmarks (B, K, 2) in input-crop pixels (the decoder's
+        ``denormalize``) and scores (B, K)."""
         out = self.decode_stack(feats[-1])
-        return self.to_pixels(out['coords']), out['scores']
+        return self.decoder.denormalize(out['coords']), out['scores']
 
     def forward(self, feats: Tuple[Tensor, ...]) -> Tensor:
         """Final-stack landmarks (B, K, 2) in input-crop pixels (the deployment contract)."""
@@ -133,22 +140,23 @@ class ADNetHead(BaseHead):
 
     def predict(self, feats, batch_data_samples: OptSampleList,
                 test_cfg: ConfigType = {}) -> List[InstanceData]:
-        """Decode landmarks (input-crop pixels) with optional flip test.
+        """Final-stack landmarks decoded by the codec (input-crop pixels), optional flip test.
 
         With ``test_cfg.flip_test`` ``feats`` is ``[feats, feats_of_flipped_input]``: flipped
-        landmarks are mirrored (``x ← W − 1 − x``), re-indexed with the metainfo
-        ``flip_indices`` and averaged with the original ones (scores too).
+        landmarks are mirrored (normalised ``x ← −x``, i.e. pixel ``x ← W − 1 − x``),
+        re-indexed with the metainfo ``flip_indices`` and averaged with the original ones
+        (scores too) before decoding.
         """
         if test_cfg.get('flip_test', False):
             feats, feats_flip = feats
-            coords, scores = self.forward_with_scores(feats)
-            c_f, s_f = self.forward_with_scores(feats_flip)
+            out, out_f = self.decode_stack(feats[-1]), self.decode_stack(feats_flip[-1])
             flip_indices = batch_data_samples[0].metainfo['flip_indices']
-            c_f = c_f[:, flip_indices]
-            c_f = torch.stack([self.input_size[0] - 1 - c_f[..., 0], c_f[..., 1]], -1)
-            coords, scores = (coords + c_f) / 2, (scores + s_f[:, flip_indices]) / 2
+            x_f, y_f = out_f['coords'][:, flip_indices].unbind(-1)
+            coords = (out['coords'] + torch.stack([-x_f, y_f], -1)) / 2
+            scores = (out['scores'] + out_f['scores'][:, flip_indices]) / 2
         else:
-            coords, scores = self.forward_with_scores(feats)
+            out = self.decode_stack(feats[-1])
+            coords, scores = out['coords'], out['scores']
         return self.decode((coords, scores))
 
     def _targets(self, batch_data_samples):
@@ -197,6 +205,7 @@ class ADNetHead(BaseHead):
                                      f'held {ids}. Lower the learning rate or check these '
                                      'samples.')
         with torch.no_grad():
-            err = self.to_pixels(stacks[-1]['coords']) - self.to_pixels(labels)
+            err = (self.decoder.denormalize(stacks[-1]['coords'])
+                   - self.decoder.denormalize(labels))
             losses['err_px'] = err.norm(dim=-1).mean()
         return losses

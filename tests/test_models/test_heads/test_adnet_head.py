@@ -3,10 +3,11 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
+from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 from adnet_mmpose.models.heads.adnet_head import soft_argmax
-from tests.test_models.wflw_model import build_wflw
+from tests.test_models.wflw_model import WFLW_META, build_wflw
 
 
 def test_soft_argmax_recovers_a_synthetic_peak():
@@ -25,7 +26,16 @@ def test_pixel_convention():
     # official: p = 128·n + 127.5 on a 256 crop; here W = 64: p = 32·n + 31.5
     n = torch.tensor([[-1., 1.], [0., (2 * 10 + 1) / 64 - 1]])
     # float32 defaults: one multiply-add per value
-    torch.testing.assert_close(head.to_pixels(n), torch.tensor([[-0.5, 63.5], [31.5, 10.]]))
+    torch.testing.assert_close(head.decoder.denormalize(n),
+                               torch.tensor([[-0.5, 63.5], [31.5, 10.]]))
+
+
+def test_decoder_input_size_must_match():
+    with pytest.raises(ValueError, match=r'input_size \(64, 64\) but its decoder \(128, 128\)'):
+        MODELS.build(dict(type='ADNetHead', num_keypoints=98, metainfo=WFLW_META,
+                          input_size=(64, 64),
+                          decoder=dict(type='ADNetLabel', input_size=(128, 128),
+                                       heatmap_size=(32, 32), metainfo=WFLW_META)))
 
 
 @pytest.fixture(scope='module')
@@ -60,6 +70,22 @@ def test_flip_test_is_mirror_consistent(tiny):
                                    atol=1e-6)
         assert pa.keypoints.shape == (1, 98, 2) and pa.keypoint_scores.shape == (1, 98)
         assert ((pa.keypoint_scores >= 0) & (pa.keypoint_scores <= 1)).all()
+
+
+def test_predict_decodes_what_forward_exports(tiny):
+    """predict (the codec's decode of the normalised landmarks, numpy) gives forward's pixel
+    landmarks (the exported graph, torch) and the same scores: the same float32 multiply-add."""
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        feats = tiny.extract_feat(x)
+        landmarks, scores = tiny.head.forward_with_scores(feats)
+        preds = tiny.head.predict(feats, _samples(2, None), {})
+        coords = tiny.head.decode_stack(feats[-1])['coords']
+    for p, lm, sc, c in zip(preds, landmarks, scores, coords):
+        np.testing.assert_array_equal(p.keypoints[0], lm.numpy())
+        np.testing.assert_array_equal(p.keypoint_scores[0], sc.numpy())
+        # the pixels are 32·n + 31.5 of the soft-argmax (W = 64; float32 rounding ~4e-6 px)
+        np.testing.assert_allclose(p.keypoints[0], 32 * c.numpy() + 31.5, atol=1e-4)
 
 
 def test_loss_rejects_non_finite_targets(tiny):
