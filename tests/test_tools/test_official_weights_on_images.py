@@ -19,7 +19,9 @@ from tests.conftest import REPO, shared_path, subprocess_env
 from tests.test_tools.test_dataset_converters import converter
 
 CONFIG = REPO / 'configs/adnet/td-adnet_hg4x256_1xb32-500e_wflw-256x256.py'
-pytestmark = pytest.mark.numeric   # rerun under other CPU kernels (tools/test_variants.sh)
+# the paper-size network (4 stacks x 256 channels) through tools/test.py: slow, so it runs once
+# in make test and is not rerun under other CPU kernels
+pytestmark = [pytest.mark.numeric, pytest.mark.slow]
 
 
 def write_release(root, io, fixture):
