@@ -1,0 +1,224 @@
+"""Training throughput on this CPU: faces/s of a full training step (forward, ADNet's losses,
+backward, Adam) for candidate configs, at each thread count, for eager fp32, ``channels_last``,
+``torch.compile`` (inductor, the step compiled as MMEngine's ``compile=True`` does) and bf16
+autocast (only where the CPU has native bf16: ``avx512_bf16`` or ``amx_bf16`` in its flags).
+
+* data loading excluded: one synthetic batch already in memory, the step alone;
+* data loading included (``--loader``): the config's own train dataloader (real fixture faces,
+  its workers and augmentation) feeding the step, steady state after a warm-up.
+
+``--loss-check N`` trains N iterations on the real data from the same seed with eager fp32
+(seeds 0 and 1) and with each faster setting (seed 0), and compares the mean loss of the last
+quarter: a setting "trains the same" when it differs from seed 0 by no more than seed 1 does.
+
+    python benchmarks/train_speed.py [--configs CFG ...] [--threads 1 2]
+        [--settings eager channels_last compile bf16] [--loader] [--loss-check 200]
+        [--out train_speed.json]
+"""
+import argparse
+import copy
+import json
+import os
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+from common import ROOT, best_seconds, environment, load, optim_wrapper, train_batch
+
+STUDY = os.path.join(ROOT, 'configs/adnet/study')
+CONFIGS = [os.path.join(STUDY, name) for name in (
+    'td-adnet_hg2x64_1xb16-24e_afw-helen68dev-128x128.py',
+    'td-adnet_hg3x64_1xb16-16e_afw-helen68dev-128x128.py',
+    'td-adnet_hg2x96_1xb16-11e_afw-helen68dev-128x128.py',
+    'td-adnet_hg2x64_1xb16-11e_afw-helen68dev-192x192.py')]
+SETTINGS = ('eager', 'channels_last', 'compile', 'bf16')
+
+
+def native_bf16() -> bool:
+    """Whether the CPU computes bf16 natively (else autocast emulates it, slowly)."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return 'avx512_bf16' in flags or 'amx_bf16' in flags
+
+
+def make_step(model, cfg, setting: str):
+    """(net, wrapper, step) for one setting; ``step(batch)`` runs one training iteration."""
+    net = copy.deepcopy(model).train()
+    if setting == 'channels_last':
+        net.to(memory_format=torch.channels_last)
+    wrapper = optim_wrapper(net, cfg)
+    fn = torch.compile(net.train_step) if setting == 'compile' else net.train_step
+    if setting == 'bf16':
+        def step(batch):
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                return fn(batch, wrapper)
+    else:
+        def step(batch):
+            return fn(batch, wrapper)
+    return net, wrapper, step
+
+
+def skip_reason(setting: str, args) -> str:
+    if setting == 'bf16' and not native_bf16():
+        return 'n/a (no native bf16 on this CPU: no avx512_bf16 / amx_bf16 flag)'
+    return ''
+
+
+def real_loader(config: str, seed: int):
+    """The config's train dataloader (its workers, real faces), seeded."""
+    cfg = Config.fromfile(config)
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    return Runner.build_dataloader(loader_cfg, seed=seed)
+
+
+def step_rows(config: str, args) -> list:
+    """One row per thread count × setting: s/step and faces/s on a synthetic batch, and
+    (``--loader``) faces/s with the config's dataloader feeding the step."""
+    cfg, codec, model = load(config, 'cpu')
+    batch = train_batch(codec, cfg.train_dataloader.batch_size, 'cpu')
+    n = cfg.train_dataloader.batch_size
+    rows = []
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        for setting in args.settings:
+            row = dict(config=os.path.basename(config), threads=threads, setting=setting)
+            why = skip_reason(setting, args)
+            if why:
+                rows.append(dict(row, skipped=why))
+                print(row, why, flush=True)
+                continue
+            torch._dynamo.reset()
+            net, wrapper, step = make_step(model, cfg, setting)
+            start = time.perf_counter()
+            step(batch)  # compilation / first-call allocation
+            row['first_step_s'] = time.perf_counter() - start
+            s = best_seconds(lambda: step(batch), args.repeats, args.iters,
+                             warmup=2 if setting == 'compile' else 1)
+            row.update(s_per_step=s, faces_per_s=n / s)
+            if args.loader:
+                row['faces_per_s_with_loader'] = loader_rate(config, step, args.loader_iters)
+            rows.append(row)
+            print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()},
+                  flush=True)
+            del net, wrapper, step
+    return rows
+
+
+def loader_rate(config: str, step, iters: int) -> float:
+    """Faces/s of ``iters`` steps fed by the real dataloader, after 3 warm-up steps (worker
+    start-up excluded)."""
+    batches = iter(real_loader(config, 0))
+    for _ in range(3):
+        step(next(batches))
+    start, faces = time.perf_counter(), 0
+    for _ in range(iters):
+        batch = next(batches, None)
+        if batch is None:
+            batches = iter(real_loader(config, 0))
+            batch = next(batches)
+        step(batch)
+        faces += len(batch['inputs'])
+    return faces / (time.perf_counter() - start)
+
+
+def loss_curve(config: str, setting: str, seed: int, iters: int) -> list:
+    """Total loss of each of ``iters`` training iterations on the real data from ``seed``."""
+    from mmengine.runner import set_random_seed
+    set_random_seed(seed)
+    cfg, _, model = load(config, 'cpu')
+    torch._dynamo.reset()
+    _, _, step = make_step(model, cfg, setting)
+    losses, batches = [], iter(real_loader(config, seed))
+    while len(losses) < iters:
+        batch = next(batches, None)
+        if batch is None:
+            batches = iter(real_loader(config, seed + len(losses)))
+            continue
+        out = step(batch)
+        losses.append(float(sum(v for k, v in out.items() if k.startswith('loss'))))
+    return losses
+
+
+def loss_check(config: str, settings, args) -> dict:
+    """Mean loss over the last quarter of ``--loss-check`` iterations per setting and seed."""
+    tail = lambda xs: sum(xs[-len(xs) // 4:]) / len(xs[-len(xs) // 4:])  # noqa: E731
+    torch.set_num_threads(args.threads[0])
+    ref = {s: tail(loss_curve(config, 'eager', s, args.loss_check)) for s in (0, 1)}
+    noise = abs(ref[1] - ref[0])
+    out = dict(config=os.path.basename(config), iters=args.loss_check,
+               eager_seed0=ref[0], eager_seed1=ref[1], seed_noise=noise)
+    for setting in settings:
+        if setting == 'eager' or skip_reason(setting, args):
+            continue
+        value = tail(loss_curve(config, setting, 0, args.loss_check))
+        out[setting] = dict(mean_loss=value, diff=abs(value - ref[0]),
+                            trains_the_same=abs(value - ref[0]) <= noise)
+    print(out, flush=True)
+    return out
+
+
+def table(rows: list) -> str:
+    lines = ['| config | threads | setting | s/step | faces/s (step) | faces/s (with loader) |',
+             '|---|---|---|---|---|---|']
+    for r in rows:
+        if 'skipped' in r:
+            lines.append(f"| {r['config']} | {r['threads']} | {r['setting']} | "
+                         f"{r['skipped']} | | |")
+            continue
+        loader = r.get('faces_per_s_with_loader')
+        lines.append(f"| {r['config']} | {r['threads']} | {r['setting']} | "
+                     f"{r['s_per_step']:.3f} | {r['faces_per_s']:.1f} | "
+                     f"{'' if loader is None else f'{loader:.1f}'} |")
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--configs', nargs='+', default=CONFIGS)
+    p.add_argument('--threads', type=int, nargs='+', default=[1, 2])
+    p.add_argument('--settings', nargs='+', choices=SETTINGS, default=list(SETTINGS))
+    p.add_argument('--iters', type=int, default=3, help='steps per timing repeat')
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--loader', action='store_true', help='also time with the real dataloader')
+    p.add_argument('--loader-iters', type=int, default=10)
+    p.add_argument('--loss-check', type=int, default=0, metavar='N',
+                   help='compare loss curves over N real iterations (first config)')
+    p.add_argument('--out', help='write the results as json')
+    args = p.parse_args(argv)
+    init_default_scope('mmpose')
+    result = dict(environment=environment('cpu'), native_bf16=native_bf16(), rows=[])
+    result['environment']['cpu_model'] = _cpu_model()
+    for config in args.configs:
+        result['rows'] += step_rows(config, args)
+        _save(result, args.out)
+    if args.loss_check:
+        result['loss_check'] = loss_check(args.configs[0], args.settings, args)
+        _save(result, args.out)
+    print(f"\n{result['environment']['cpu_model']}, native bf16: {result['native_bf16']}")
+    print(table(result['rows']))
+    return result
+
+
+def _cpu_model() -> str:
+    try:
+        with open('/proc/cpuinfo') as f:
+            return next(line.split(':', 1)[1].strip() for line in f
+                        if line.startswith('model name'))
+    except (OSError, StopIteration):
+        return 'unknown'
+
+
+def _save(result: dict, path) -> None:
+    if path:
+        with open(path, 'w') as f:
+            json.dump(result, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()

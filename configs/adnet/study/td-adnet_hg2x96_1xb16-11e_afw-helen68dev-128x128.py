@@ -1,0 +1,10 @@
+# Recipe study, "2×96 @ 128²": wider (96 channels), the same CPU time as 2×64 (fewer epochs).
+_base_ = ['./td-adnet_hg2x64_1xb16-24e_afw-helen68dev-128x128.py']
+max_epochs = 11
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [
+    dict(type='LinearLR', begin=0, end=200, start_factor=0.01, by_epoch=False),
+    dict(type='CosineAnnealingLR', begin=0, end=max_epochs, T_max=max_epochs, eta_min=1e-5,
+         by_epoch=True),
+]
+model = dict(backbone=dict(channels=96))
