@@ -24,7 +24,7 @@ TESTED = {'mmengine': ('0.10.6', '0.10.7'), 'mmcv': ('2.1.0', ), 'mmpose': ('1.3
 #: torch.load's weights-only allow-list by name (add_safe_globals with (global, name) pairs)
 #: and torch.onnx.export(dynamo=False) need torch >= 2.6.
 MINIMUM_TORCH = SUPPORTED['torch'][0]
-README = "the README section 'Installing into an existing OpenMMLab environment'"
+README = "docs/installation.md, section 'Into an existing OpenMMLab environment'"
 MMCV_FIX = ("install the full mmcv with its compiled ops, built against your torch: "
             "MMCV_WITH_OPS=1 pip install --no-build-isolation 'mmcv>=2.0,<2.3' (or 'make install' "
             f'for the pinned set; see {README})')
