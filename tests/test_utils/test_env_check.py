@@ -42,6 +42,20 @@ def test_missing_package_and_old_torch_are_errors(monkeypatch):
         env_check.check_environment()
 
 
+def test_runtime_only_install_is_told_from_a_partial_stack(monkeypatch):
+    """``import adnet_mmpose`` skips the check and the registration only when none of torch,
+    mmengine and mmpose is installed (the ONNX Runtime install of
+    tests/test_runtime/test_torch_free.py); torch alone is a partial stack, which the check
+    reports as above."""
+    installed = {'torch'}
+    monkeypatch.setattr(env_check.importlib.util, 'find_spec',
+                        lambda name: object() if name in installed else None)
+    assert not env_check.training_stack_absent()
+    installed.clear()
+    assert env_check.training_stack_absent()
+    assert env_check.TRAINING_STACK == ('torch', 'mmengine', 'mmpose')
+
+
 def test_mmcv_without_ops_fails_import_with_a_clear_message():
     code = "import sys; sys.modules['mmcv._ext'] = None; import adnet_mmpose"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=REPO,
