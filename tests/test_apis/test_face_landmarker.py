@@ -108,7 +108,7 @@ def test_adnet_crop_style_equals_inference_topdown():
     """A config cropping as the paper configs do (``GetBBoxCenterScale(padding=1.0)`` +
     ``ADNetAffine``): the PyTorch (config's flip test) and ONNX Runtime backends equal
     ``inference_topdown`` on the same boxes. The crops are bit-identical
-    (tests/test_deploy/test_crop.py); the bounds are those of the mmpose-style tests above
+    (tests/test_runtime/test_crop.py); the bounds are those of the mmpose-style tests above
     (float32 normalisation order: 1e-3 px; ONNX Runtime's kernels: 2e-3 px)."""
     from adnet_mmpose.apis import init_adnet
     config, ckpt, onnx = small_adnet_crop()
