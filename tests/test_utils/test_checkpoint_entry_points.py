@@ -15,9 +15,12 @@ import numpy as np
 import pytest
 import torch
 from mmpose.apis import MMPoseInferencer as MMPoseOwnInferencer
+from mmpose.apis import inference_topdown, init_model
+from mmpose.apis.inference import dataset_meta_from_config
 
 import adnet_mmpose  # noqa: F401
 from adnet_mmpose.apis.inferencer import MMPoseInferencer
+from adnet_mmpose.runtime.backends.onnxruntime import ONNXLandmarkRunner
 from adnet_mmpose.utils.checkpoint import UntrustedCheckpointError, load_checkpoint_file
 from tests.conftest import REPO
 from tests.small_model import SMALL_CONFIG, single_thread  # noqa: F401  (fixture)
@@ -52,6 +55,19 @@ def config_of(kind, tmp_path) -> str:
     return str(path)
 
 
+def reference_landmarks(kind, tmp_path, img, boxes, flip_test=True) -> np.ndarray:
+    """(N, 68, 2) image-pixel landmarks of ``boxes`` by ``inference_topdown`` with the file's
+    state dict loaded strictly into the config's model, beside every entry point's loading: an
+    entry point that dropped the weights would give a random network's landmarks."""
+    model = init_model(config_of(kind, tmp_path), None, device='cpu')
+    model.dataset_meta = dataset_meta_from_config(model.cfg, dataset_mode='test')
+    model.test_cfg['flip_test'] = flip_test
+    model.load_state_dict(load_checkpoint_file(checkpoint_kinds()[kind])['state_dict'],
+                          strict=True)
+    samples = inference_topdown(model.eval(), img, np.asarray(boxes, np.float32))
+    return np.stack([s.pred_instances.keypoints[0] for s in samples])
+
+
 def run_tool(script, *argv):
     """``python tools/<script> argv`` in this process; its SystemExit propagates."""
     old = sys.argv
@@ -83,9 +99,18 @@ def test_test_py_refuses_payload(payload, tmp_path):
 @pytest.mark.parametrize('kind', KINDS)
 def test_test_py_loads(kind, tmp_path):
     run_tool('tools/test.py', config_of(kind, tmp_path), checkpoint_kinds()[kind],
-             '--work-dir', tmp_path, *TEST_OPTS)
+             '--work-dir', tmp_path, '--dump', tmp_path / 'preds.pkl', *TEST_OPTS)
     metrics = json.loads(next(tmp_path.rglob('*.json')).read_text())
     assert metrics['300w/NME'] > 0
+    with open(tmp_path / 'preds.pkl', 'rb') as f:
+        samples = pickle.load(f)
+    assert len(samples) == 2
+    for s in samples:
+        ref = reference_landmarks(kind, tmp_path, s['img_path'], s['gt_instances']['bboxes'])
+        # same weights, pipeline and kernels; the batch of 2 may take another convolution
+        # kernel than a single face (float32 rounding): the 1e-3 px landmark tolerance
+        np.testing.assert_allclose(np.asarray(s['pred_instances']['keypoints'])[0], ref[0],
+                                   atol=1e-3, rtol=0)
 
 
 # ---- tools/train.py --resume / load_from ------------------------------------------------
@@ -149,7 +174,10 @@ def test_demo_loads(kind, tmp_path):
     demo = module(REPO / 'demo/adnet_demo.py')
     ckpt = checkpoint_kinds()[kind]
     assert demo.main(demo_args(config_of(kind, tmp_path), ckpt, tmp_path)) == 0
-    assert (tmp_path / 'out' / 'predictions.json').is_file()
+    result = json.loads((tmp_path / 'out' / 'predictions.json').read_text())['results'][0]
+    ref = reference_landmarks(kind, tmp_path, str(tmp_path / 'face.jpg'), [[5, 5, 95, 115]])
+    # the demo rounds to 1e-3 px (5e-4 px at most) on top of the 1e-3 px landmark tolerance
+    np.testing.assert_allclose(result['faces'][0]['landmarks'], ref[0], atol=1.5e-3, rtol=0)
 
 
 # ---- tools/deploy/export_onnx.py --------------------------------------------------------
@@ -169,7 +197,13 @@ def test_exporter_loads(kind, route, tmp_path):
     out = tmp_path / 'a.onnx'
     assert export.main([config_of(kind, tmp_path), checkpoint_kinds()[kind], str(out),
                         '--route', route, '--no-check']) == 0
-    assert out.stat().st_size > 100_000
+    img = np.random.default_rng(0).integers(0, 256, (120, 100, 3), dtype=np.uint8)
+    box = [[5, 5, 95, 115]]
+    landmarks = ONNXLandmarkRunner(str(out))(img, np.asarray(box, np.float32))['keypoints']
+    # ONNX Runtime against PyTorch on the same crop (the exported network has no flip test):
+    # the 1e-3 px landmark tolerance
+    ref = reference_landmarks(kind, tmp_path, img, box, flip_test=False)
+    np.testing.assert_allclose(landmarks, ref, atol=1e-3, rtol=0)
 
 
 # ---- MMPoseInferencer -------------------------------------------------------------------
