@@ -39,15 +39,17 @@ def _final_state(runner):
 
 @pytest.fixture(scope='module', params=HOOKS)
 def runs(request, tmp_path_factory):
+    """Two epochs straight, and a run resumed from the straight run's own ``epoch_1.pth`` (an
+    interruption after the first epoch; two Runners per hook instead of three)."""
     hook = request.param
-    straight = Runner.from_cfg(_cfg(tmp_path_factory.mktemp('straight'), 2, hook))
+    work = tmp_path_factory.mktemp('straight')
+    straight = Runner.from_cfg(_cfg(work, 2, hook))
     straight.train()
-    first = tmp_path_factory.mktemp('interrupted')
-    Runner.from_cfg(_cfg(first, 1, hook)).train()
-    resumed = Runner.from_cfg(_cfg(first, 2, hook, resume_from=first / 'epoch_1.pth'))
+    resumed = Runner.from_cfg(_cfg(tmp_path_factory.mktemp('resumed'), 2, hook,
+                                   resume_from=work / 'epoch_1.pth'))
     with checkpoint_loading():   # as tools/train.py --resume
         resumed.train()
-    return _final_state(straight), _final_state(resumed), first, hook
+    return _final_state(straight), _final_state(resumed), work, hook
 
 
 @pytest.mark.numeric   # bitwise: holds for any deterministic kernels (tools/test_variants.sh)
