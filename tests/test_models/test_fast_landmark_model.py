@@ -60,7 +60,7 @@ def test_fixed_batches_pad_and_chunk(model, batch, monkeypatch):
     assert seen[2:] == [4, 2, 4, 2]
 
 
-@pytest.mark.slow   # inductor compiles two graphs (C++ build)
+@pytest.mark.slow   # inductor builds C++ kernels for the batch-8 graph: minutes on 2 cores
 def test_inductor_compile_equals_eager(model, batch):
     x, ref = batch
     fast = FastLandmarkModel(model, mode='compile', batch_size=8, warmup=1)
