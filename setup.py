@@ -46,7 +46,7 @@ setup(
     long_description=(HERE / 'README.md').read_text(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['adnet_mmpose', 'adnet_mmpose.*']),
-    package_data={'adnet_mmpose': ['checkpoints/*.pth']},
+    package_data={'adnet_mmpose': ['checkpoints/*.pth', 'checkpoints/*.onnx']},
     cmdclass={'build_py': BuildWithConfigs},
     python_requires='>=3.10',
     # The supported ranges (adnet_mmpose.utils.env_check.SUPPORTED); mmcv must be the full

@@ -50,11 +50,13 @@ def parse_args(argv=None):
     p.add_argument('inputs', nargs='+', help='images, directories, videos or webcam indices')
     p.add_argument('--config', help='ADNet config (default: the released 68-point model)')
     p.add_argument('--checkpoint', help='its local checkpoint')
-    p.add_argument('--backend', choices=['pytorch', 'onnxruntime'], default='pytorch')
+    p.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
+                   help='default: onnxruntime on a CPU, pytorch on CUDA (or with --fast)')
     p.add_argument('--onnx', help='model from tools/deploy/export_onnx.py (onnxruntime backend; '
-                   'default: exported from --config/--checkpoint into a temporary file)')
+                   "default: the released model's shipped file, or an export of --config/"
+                   '--checkpoint made once into the user cache)')
     p.add_argument('--no-flip-test', action='store_true',
-                   help="pytorch backend: skip the config's flip test, as the ONNX graph does")
+                   help="skip the config's flip test (half the landmark step's compute)")
     p.add_argument('--out-dir', default='work_dirs/demo', help='pictures, videos, JSON go here')
     p.add_argument('--bboxes', help='JSON of face boxes per image (see above)')
     p.add_argument('--whole-image', action='store_true',
@@ -294,7 +296,7 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     results, errors = run(demo, args.inputs)
-    model = dict(backend=args.backend, config=args.config, checkpoint=args.checkpoint,
+    model = dict(backend=demo.fl.backend_name, config=args.config, checkpoint=args.checkpoint,
                  onnx=args.onnx, layout=demo.fl.meta['dataset_name'],
                  detector=None if demo.fl.detector is None else
                  type(demo.fl.detector).__name__)

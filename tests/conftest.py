@@ -1,8 +1,10 @@
 """Shared test helpers: the ``../shared`` folder (fixtures, parity references) beside the repo,
 thread counts (this process and the tools the tests start) and the package-registry probe for
 tests marked ``network``."""
+import atexit
 import functools
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,11 @@ REPO = Path(__file__).resolve().parents[1]
 MAIN_THREADS = 1
 if 'OMP_NUM_THREADS' not in os.environ:
     torch.set_num_threads(MAIN_THREADS)
+
+# ONNX exports FaceLandmarker makes for test models go to a per-run folder, not the user cache.
+if 'ADNET_MMPOSE_CACHE' not in os.environ:
+    os.environ['ADNET_MMPOSE_CACHE'] = tempfile.mkdtemp(prefix='adnet-cache-')
+    atexit.register(shutil.rmtree, os.environ['ADNET_MMPOSE_CACHE'], ignore_errors=True)
 
 # A tiny package that ``pip download`` fetches to tell whether the configured index answers.
 REGISTRY_PROBE = 'six'

@@ -11,7 +11,6 @@ interchangeable pieces of it.
 """
 import logging
 import os.path as osp
-import tempfile
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -30,6 +29,8 @@ BACKENDS = ('pytorch', 'onnxruntime')
 #: :func:`~adnet_mmpose.utils.package_files.config_file`.
 RELEASED_NAME = 'adnet_hg2x64_afw-helen68_128x128'
 RELEASED_CHECKPOINT = str(PACKAGE / 'checkpoints' / f'{RELEASED_NAME}.pth')
+#: Its ONNX export (package data too), written by ``tools/deploy/export_released_onnx.py``.
+RELEASED_ONNX = str(PACKAGE / 'checkpoints' / f'{RELEASED_NAME}.onnx')
 RELEASED_CONFIG = config_file('adnet/td-adnet_hg2x64_1xb16-30e_afw-helen68-128x128.py')
 
 
@@ -75,20 +76,27 @@ class FaceLandmarker:
             (then every call needs ``bboxes=`` or ``whole_image=True``).
         det_checkpoint: local weights of an mmdet ``detector`` config.
         det_options: keyword arguments of the detector (e.g. ``score_thr``, ``min_size``).
-        backend: ``'pytorch'`` or ``'onnxruntime'``.
-        onnx: the exported model for ``backend='onnxruntime'`` (default: exported from
-            ``config`` + ``checkpoint`` into a temporary file).
+        backend: ``'onnxruntime'`` (the default on a CPU: the fastest, same landmarks as
+            PyTorch within 1e-3 px) or ``'pytorch'`` (the default on CUDA).
+        onnx: the exported model for ``backend='onnxruntime'``; default: the ``.onnx`` shipped
+            beside the released checkpoint, or for another model (or a replaced checkpoint) an
+            export made once into the user cache (:mod:`~adnet_mmpose.apis.onnx_model`).
+        threads: ONNX Runtime's intra-op threads (default: one per physical core); PyTorch's
+            are ``torch.set_num_threads``'.
         fast: PyTorch backend under
-            :class:`~adnet_mmpose.models.fast_landmark_model.FastLandmarkModel`: ``'eager'``, ``'compile'`` or
-            ``'cuda_graph'`` (no flip test); None: the model as ``inference_topdown`` runs it.
+            :class:`~adnet_mmpose.models.fast_landmark_model.FastLandmarkModel`: ``'eager'``,
+            ``'compile'`` or ``'cuda_graph'`` (no flip test); None: the model as
+            ``inference_topdown`` runs it.
         fast_batch: the batch size(s) ``fast`` prepares.
         fast_dtype: ``'fp32'`` or ``'bf16'`` (CUDA with native bf16).
-        flip_test: override the config's flip test (PyTorch backend without ``fast``).
+        flip_test: average with the mirrored crop (twice the compute); default: the config's
+            ``test_cfg`` (False with a given ``onnx`` file). Not with ``fast``.
         to_68: map a WFLW-98 model's landmarks to the 68-point 300-W layout.
         trust_checkpoint: load checkpoints (model, mmdet detector) that need full unpickling
             (only files you trust; see :mod:`adnet_mmpose.utils.checkpoint`).
 
     Attributes:
+        backend_name (str): ``'onnxruntime'`` or ``'pytorch'``.
         meta (dict): layout of the returned landmarks (``dataset_name``, ``num_keypoints``,
             ``keypoint_colors``, ``boundaries``).
     """
@@ -96,24 +104,33 @@ class FaceLandmarker:
     def __init__(self, config: Optional[str] = None, checkpoint: Optional[str] = None,
                  device: str = 'cpu', detector: Union[str, FaceDetector, None] = 'mtcnn',
                  det_checkpoint: Optional[str] = None, det_options: Optional[dict] = None,
-                 backend: str = 'pytorch', onnx: Optional[str] = None,
+                 backend: Optional[str] = None, onnx: Optional[str] = None,
+                 threads: Optional[int] = None,
                  fast: Optional[str] = None, fast_batch: Union[int, Sequence[int]] = 1,
                  fast_dtype: str = 'fp32', flip_test: Optional[bool] = None,
                  to_68: bool = False, trust_checkpoint: bool = False):
+        if backend is None:
+            on_torch = (str(device).startswith('cuda') or fast) and not onnx
+            backend = 'pytorch' if on_torch else 'onnxruntime'
         if backend not in BACKENDS:
             raise ValueError(f'backend={backend!r}: choose one of {BACKENDS}')
+        self.backend_name = backend
         if backend == 'onnxruntime' and fast:
             raise ValueError("fast= runs the PyTorch network; it does not apply to "
                              "backend='onnxruntime'")
         if backend == 'onnxruntime' and onnx:
-            self.backend = _ort_backend(onnx, device)
+            self.backend = _ort_backend(onnx, device, threads, bool(flip_test))
         else:
             check_model_args(config, checkpoint)
             if checkpoint is None:
                 config, checkpoint = released_paths()
-            self.backend = self._torch_backend(config, checkpoint, device, backend, fast,
-                                               fast_batch, fast_dtype, flip_test,
-                                               trust_checkpoint)
+            if backend == 'onnxruntime':
+                self.backend = self._onnx_backend(config, checkpoint, device, threads,
+                                                  flip_test, trust_checkpoint)
+            else:
+                self.backend = self._torch_backend(config, checkpoint, device, fast,
+                                                   fast_batch, fast_dtype, flip_test,
+                                                   trust_checkpoint)
         self.meta = self._layout(to_68)
         self.to_68 = to_68
         det_options = dict(det_options or {})
@@ -122,16 +139,24 @@ class FaceLandmarker:
         self.detector = build_face_detector(detector, device=device, checkpoint=det_checkpoint,
                                             **det_options)
 
-    def _torch_backend(self, config, checkpoint, device, backend, fast, fast_batch,
-                       fast_dtype, flip_test, trust_checkpoint):
-        from adnet_mmpose.runtime.backends.pytorch import (FastBackend, TorchBackend,
-                                                           export_onnx_model)
+    @staticmethod
+    def _onnx_backend(config, checkpoint, device, threads, flip_test, trust_checkpoint):
+        from mmengine.config import Config
+
+        from .onnx_model import onnx_for
+        cfg = Config.fromfile(config)
+        if flip_test is None:
+            flip_test = bool((cfg.model.get('test_cfg') or {}).get('flip_test', False))
+        shipped = RELEASED_ONNX if checkpoint == RELEASED_CHECKPOINT else None
+        onnx = onnx_for(cfg, checkpoint, shipped, trust_checkpoint)
+        return _ort_backend(onnx, device, threads, flip_test)
+
+    @staticmethod
+    def _torch_backend(config, checkpoint, device, fast, fast_batch, fast_dtype, flip_test,
+                       trust_checkpoint):
+        from adnet_mmpose.runtime.backends.pytorch import FastBackend, TorchBackend
         from .model_loading import init_adnet
         model = init_adnet(config, checkpoint, device=device, trust_checkpoint=trust_checkpoint)
-        if backend == 'onnxruntime':
-            self._onnx_dir = tempfile.TemporaryDirectory(prefix='adnet-onnx-')
-            onnx = export_onnx_model(model, osp.join(self._onnx_dir.name, 'model.onnx'))
-            return _ort_backend(onnx, device)
         if fast:
             return FastBackend(model, mode=fast, batch_size=fast_batch, dtype=fast_dtype)
         return TorchBackend(model, flip_test=flip_test)
@@ -226,11 +251,11 @@ class FaceLandmarker:
         return results
 
 
-def _ort_backend(onnx: str, device: str):
+def _ort_backend(onnx: str, device: str, threads: Optional[int], flip_test: bool):
     from adnet_mmpose.runtime.backends.onnxruntime import ONNXLandmarkRunner
     if not osp.isfile(onnx):
         raise FileNotFoundError(f'onnx: {onnx} does not exist (export one with '
                                 'tools/deploy/export_onnx.py)')
     providers = (['CUDAExecutionProvider', 'CPUExecutionProvider']
                  if str(device).startswith('cuda') else ['CPUExecutionProvider'])
-    return ONNXLandmarkRunner(onnx, providers=providers)
+    return ONNXLandmarkRunner(onnx, providers=providers, threads=threads, flip_test=flip_test)

@@ -8,9 +8,10 @@ The ONNX file also carries :data:`METADATA_KEY` in its metadata: JSON with the p
 (``input_size``, ``mean``, ``std``, ``bgr_to_rgb``, ``padding``, ``crop_style``: ``'adnet'`` when
 the test pipeline crops with ``ADNetAffine``, else ``'mmpose'``; files exported before
 ``crop_style`` existed read as ``'mmpose'``) and the layout
-(``dataset_name``, ``num_keypoints``, ``boundaries``, ``keypoint_colors``), so a server needs
-only the ``.onnx`` file. :func:`deploy_info` builds that metadata from a PyTorch model; every
-backend of :mod:`~adnet_mmpose.runtime.backends` carries it as ``info``.
+(``dataset_name``, ``num_keypoints``, ``boundaries``, ``keypoint_colors``, ``flip_indices``:
+the landmark each one becomes in the mirrored face), so a server needs only the ``.onnx``
+file. :func:`deploy_info` builds that metadata from a PyTorch model; every backend of
+:mod:`~adnet_mmpose.runtime.backends` carries it as ``info``.
 """
 import json
 
@@ -44,6 +45,7 @@ def deploy_info(model) -> dict:
                 crop_style=style,
                 dataset_name=meta.get('dataset_name'), num_keypoints=head.num_keypoints,
                 keypoint_colors=_plain(meta.get('keypoint_colors')),
+                flip_indices=_plain(meta.get('flip_indices')),
                 boundaries=[dict(name=g.name, indices=list(g.indices), closed=g.closed)
                             for g in head_boundaries(cfg)])
 

@@ -24,7 +24,10 @@ class ONNXLandmarkRunner:
     Args:
         onnx_file: the exported model.
         providers: ONNX Runtime execution providers.
-        threads: intra-op threads (ONNX Runtime's default when None).
+        threads: intra-op threads (ONNX Runtime's default when None: one per physical core).
+        flip_test: also run the mirrored crops and average, as the PyTorch model's flip test
+            does (mirrored landmarks ``x ← W − 1 − x``, re-indexed with the metadata's
+            ``flip_indices``): twice the compute.
 
     Attributes:
         info (dict): the embedded metadata (``input_size``, ``mean``, ``std``, ``bgr_to_rgb``,
@@ -33,10 +36,12 @@ class ONNXLandmarkRunner:
     """
 
     def __init__(self, onnx_file: str, providers: Sequence[str] = ('CPUExecutionProvider', ),
-                 threads: Optional[int] = None):
+                 threads: Optional[int] = None, flip_test: bool = False):
         opts = ort.SessionOptions()
         if threads:
             opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.onnx_file = str(onnx_file)
         self.session = ort.InferenceSession(str(onnx_file), opts, providers=list(providers))
         meta = self.session.get_modelmeta().custom_metadata_map
         if METADATA_KEY not in meta:
@@ -45,12 +50,24 @@ class ONNXLandmarkRunner:
         self.info = json.loads(meta[METADATA_KEY])
         self.info.setdefault('crop_style', 'mmpose')   # files exported before crop styles
         self.input_size = tuple(self.info['input_size'])
+        self.flip_indices = None
+        if flip_test:
+            if self.info.get('flip_indices') is None:
+                raise ValueError(f'{onnx_file} records no flip_indices, which flip_test needs: '
+                                 're-export it with tools/deploy/export_onnx.py')
+            self.flip_indices = np.asarray(self.info['flip_indices'])
 
     def run(self, inputs: np.ndarray):
-        """Network only: (B, 3, H, W) normalised input → landmarks (B, K, 2) in input-crop
-        pixels and scores (B, K)."""
-        landmarks, scores = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: inputs})
-        return landmarks, scores
+        """Network only (with the flip test when asked): (B, 3, H, W) normalised input →
+        landmarks (B, K, 2) in input-crop pixels and scores (B, K)."""
+        if self.flip_indices is None:
+            return tuple(self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: inputs}))
+        both = np.concatenate([inputs, inputs[..., ::-1]])
+        landmarks, scores = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: both})
+        n, idx = len(inputs), self.flip_indices
+        mirrored = landmarks[n:, idx]
+        mirrored[..., 0] = self.input_size[0] - 1 - mirrored[..., 0]
+        return (landmarks[:n] + mirrored) / 2, (scores[:n] + scores[n:, idx]) / 2
 
     def __call__(self, img: Union[str, np.ndarray], boxes=None) -> dict:
         """Landmarks of the faces in ``boxes`` (the whole image when None).
