@@ -71,8 +71,9 @@ def parse_args(argv=None):
     p.add_argument('--redetect-every', type=int, default=30,
                    help='video: run the detector at least every N frames (0: only when a face '
                    'is lost); between, crops follow the previous landmarks')
-    p.add_argument('--track-min-score', type=float, default=0.2,
-                   help='video: a face whose mean keypoint score falls below is lost')
+    p.add_argument('--track-min-score', type=float,
+                   help='video: a face whose mean keypoint score falls below is lost '
+                   '(default: half its mean score when it was detected)')
     p.add_argument('--smooth', type=float, default=0.,
                    help='video: weight of the previous landmarks in an exponential moving '
                    'average (0 = none, e.g. 0.5)')

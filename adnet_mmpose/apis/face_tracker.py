@@ -21,12 +21,15 @@ class FaceTracker:
 
     A tracked face is lost when its mean keypoint score falls below ``min_score`` or its box
     leaves the image (centre outside); then, when no face is tracked, and every
-    ``redetect_every`` frames, the detector runs on the frame.
+    ``redetect_every`` frames, the detector runs on the frame. A tracked frame costs one
+    landmark step (all faces in one batch), no detector.
 
     Args:
         landmarker: the model and detector.
         redetect_every: run the detector at least every this many frames (0: only when lost).
-        min_score: mean keypoint score below which a face counts as lost.
+        min_score: mean keypoint score below which a face counts as lost; None: half the
+            face's mean score on its detection frame (scores differ between models: the
+            released one gives about 0.08 on a clear face).
         smooth: weight of the previous frame's landmarks in an exponential moving average of
             a tracked face's landmarks (0: none).
 
@@ -35,7 +38,7 @@ class FaceTracker:
     """
 
     def __init__(self, landmarker: FaceLandmarker, redetect_every: int = 30,
-                 min_score: float = 0.2, smooth: float = 0.):
+                 min_score: Optional[float] = None, smooth: float = 0.):
         if landmarker.detector is None:
             raise ValueError('tracking needs a FaceLandmarker with a detector')
         if not 0 <= smooth < 1:
@@ -49,13 +52,14 @@ class FaceTracker:
         self.frame = 0
         self.keypoints: Optional[np.ndarray] = None    # (N, K, 2) of the previous frame
         self.box_scores: Optional[np.ndarray] = None
+        self.score_floor: Optional[np.ndarray] = None   # (N,) lost below this mean score
         self.detections = 0
 
     def _lost(self, keypoints: np.ndarray, scores: np.ndarray, shape) -> np.ndarray:
         h, w = shape[:2]
         box = landmark_box(keypoints)
         cx, cy = (box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2
-        return (scores.mean(1) < self.min_score) | (cx < 0) | (cy < 0) | (cx >= w) | (cy >= h)
+        return (scores.mean(1) < self.score_floor) | (cx < 0) | (cy < 0) | (cx >= w) | (cy >= h)
 
     def __call__(self, frame: np.ndarray) -> Faces:
         lm = self.landmarker
@@ -72,6 +76,8 @@ class FaceTracker:
         boxes = lm.face_boxes(frame, f'frame {self.frame - 1}')
         self.detections += 1
         keypoints, scores = lm.landmarks(frame, boxes)
+        self.score_floor = (scores.mean(1) / 2 if self.min_score is None
+                            else np.full(len(boxes), self.min_score))
         return self._keep(boxes, keypoints, scores, tracked=False)
 
     def _keep(self, boxes, keypoints, scores, tracked: bool) -> Faces:
