@@ -22,7 +22,9 @@ SHARED = Path(__file__).resolve().parents[1].parent / 'shared'
 REPO = Path(__file__).resolve().parents[1]
 
 # Threads of the pytest process when OMP_NUM_THREADS is not set (tools/test_variants.sh reruns
-# the numeric tests with other counts). Measured on a 2-core CPU: see docs/testing.md.
+# the numeric tests with other counts). One: on a 2-core CPU that another job shared, the overfit,
+# official-parity and NHWC tests took 33 s with one thread and 270 s with two (OpenMP threads
+# spin-waiting for a busy core), and the processes tests start take the other core.
 MAIN_THREADS = 1
 if 'OMP_NUM_THREADS' not in os.environ:
     torch.set_num_threads(MAIN_THREADS)
