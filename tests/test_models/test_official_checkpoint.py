@@ -1,6 +1,6 @@
 """Official checkpoint layout → our model: every dataset's key table converts and loads strictly;
 the command-line converter writes a weights_only-loadable file that init_model accepts."""
-import subprocess
+import runpy
 import sys
 
 import pytest
@@ -8,8 +8,9 @@ import torch
 from mmpose.registry import MODELS
 
 from adnet_mmpose.models.official_checkpoint import convert_official_state_dict
-from tests.conftest import REPO, shared_path, subprocess_env
+from tests.conftest import REPO, shared_path
 
+CONVERTER = str(REPO / 'tools/model_converters/adnet_official_to_mmpose.py')
 LAYOUT = {'WFLW': ('wflw', 98, 9), '300W': ('300w', 68, 9), 'COFW': ('cofw', 29, 7)}
 
 
@@ -18,6 +19,16 @@ def _official_keys(column):
             .splitlines() if not ln.startswith('#')]
     return {r[0]: () if r[column] == 'scalar' else tuple(int(x) for x in r[column].split('x'))
             for r in rows}
+
+
+def _convert(*argv):
+    """``python tools/model_converters/adnet_official_to_mmpose.py argv`` in this process (no
+    second interpreter to import torch and mmpose); its SystemExit propagates."""
+    old, sys.argv = sys.argv, [CONVERTER, *map(str, argv)]
+    try:
+        runpy.run_path(CONVERTER, run_name='__main__')
+    finally:
+        sys.argv = old
 
 
 def _model(name, k, e):
@@ -50,10 +61,7 @@ def test_synthetic_official_state_dict_loads_strictly(column, dataset):
 
 def test_converter_cli_and_init_model(tmp_path, parity_dir):
     dst = tmp_path / 'adnet_wflw.pth'
-    out = subprocess.run([sys.executable, 'tools/model_converters/adnet_official_to_mmpose.py',
-                          str(parity_dir / 'official_wflw.pth'), str(dst), '--use-ema'],
-                         cwd=REPO, capture_output=True, text=True, env=subprocess_env())
-    assert out.returncode == 0, out.stderr
+    _convert(parity_dir / 'official_wflw.pth', dst, '--use-ema')
     ckpt = torch.load(dst, weights_only=True)
     assert ckpt['meta']['source_key'] == 'net_ema' and len(ckpt['state_dict']) == 1336
     from mmpose.apis import init_model
@@ -66,7 +74,6 @@ def test_converter_cli_and_init_model(tmp_path, parity_dir):
 def test_converter_cli_rejects_a_foreign_file(tmp_path):
     src = tmp_path / 'foreign.pth'
     torch.save({'state_dict': {}}, src)
-    out = subprocess.run([sys.executable, 'tools/model_converters/adnet_official_to_mmpose.py',
-                          str(src), str(tmp_path / 'x.pth')], cwd=REPO, capture_output=True,
-                         text=True, env=subprocess_env())
-    assert out.returncode != 0 and 'no "net" entry' in out.stderr
+    with pytest.raises(SystemExit, match='no "net" entry'):
+        _convert(src, tmp_path / 'x.pth')
+    assert not (tmp_path / 'x.pth').exists()
