@@ -33,13 +33,26 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def _without_locations(value):
+    """``value`` with every string that names an existing file (e.g. a ``metainfo``
+    ``from_file``) replaced by that file's SHA-256, so the record does not depend on where
+    the checkout lies."""
+    if isinstance(value, dict):
+        return {k: _without_locations(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_locations(v) for v in value]
+    if isinstance(value, str) and osp.isfile(value):
+        return 'sha256:' + file_sha256(value)
+    return value
+
+
 def source_record(config: Union[str, Config], checkpoint: str) -> dict:
     """``checkpoint_sha256`` and ``config_sha256`` (of the model and test pipeline, as JSON
-    with sorted keys) of a model."""
+    with sorted keys, files named in them replaced by their contents' hash) of a model."""
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     part = dict(model=cfg.model.to_dict(),
                 pipeline=[dict(t) for t in cfg.test_dataloader.dataset.pipeline])
-    text = json.dumps(part, sort_keys=True, default=str)
+    text = json.dumps(_without_locations(part), sort_keys=True, default=str)
     return dict(checkpoint_sha256=file_sha256(checkpoint),
                 config_sha256=hashlib.sha256(text.encode()).hexdigest())
 

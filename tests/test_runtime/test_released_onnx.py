@@ -33,6 +33,16 @@ def test_shipped_onnx_was_written_from_the_released_checkpoint():
         f'{RELEASED_ONNX} is stale: run python tools/deploy/export_released_onnx.py')
 
 
+def test_source_record_does_not_depend_on_where_the_checkout_lies(tmp_path):
+    """CI runs in another directory than a developer: a copy of ``configs/`` elsewhere must
+    give the same record (the config names its metainfo file by absolute path)."""
+    configs = RELEASED_CONFIG.split('/configs/')[0] + '/configs'
+    shutil.copytree(configs, tmp_path / 'configs')
+    moved = str(tmp_path / 'configs' / RELEASED_CONFIG.split('/configs/')[1])
+    assert onnx_model.source_record(moved, RELEASED_CHECKPOINT) == onnx_model.source_record(
+        RELEASED_CONFIG, RELEASED_CHECKPOINT)
+
+
 @pytest.fixture(scope='module')
 def faces():
     """12 afw68 val faces: (BGR image, annotated box (1, 5))."""
