@@ -18,7 +18,6 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import nms
 
@@ -133,6 +132,18 @@ def _regress(boxes: Tensor, offsets: Tensor) -> Tensor:
     return boxes
 
 
+def _normalised(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 → float32 scaled to [-1, 1], as the networks were trained."""
+    return (rgb.astype(np.float32) - 127.5) * 0.0078125
+
+
+def _area_bounds(lo: np.ndarray, hi: np.ndarray, size: int):
+    """Per output sample i of the (N,) ranges [lo, hi) split into ``size`` area-interpolation
+    cells: the first and one-past-last input index, each (N, size)."""
+    n, i = (hi - lo)[:, None], np.arange(size)
+    return lo[:, None] + i * n // size, lo[:, None] - (-(i + 1) * n // size)
+
+
 def _nms_min(boxes: Tensor, scores: Tensor, thr: float) -> Tensor:
     """Greedy NMS with overlap = intersection / smaller area (indices, best first)."""
     order = scores.argsort(descending=True)
@@ -157,17 +168,15 @@ class OnnxRuntimeNet:
         import io
 
         import onnxruntime as ort
+
+        from ..runtime.backends.onnxruntime import session_options
         axes = {0: 'batch'} if size else {0: 'batch', 2: 'height', 3: 'width'}
         buffer = io.BytesIO()
         with torch.no_grad():
             torch.onnx.export(net, torch.zeros(1, 3, size or 24, size or 24), buffer,
                               dynamo=False, input_names=['x'], output_names=['offsets', 'probs'],
                               dynamic_axes={'x': axes}, opset_version=13)
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(buffer.getvalue(), opts,
+        self.session = ort.InferenceSession(buffer.getvalue(), session_options(threads),
                                             providers=['CPUExecutionProvider'])
 
     def __call__(self, x: Tensor):
@@ -229,9 +238,8 @@ class MTCNN(nn.Module):
         return self.pnet.conv1.weight.device
 
     def _tensor(self, rgb: np.ndarray) -> Tensor:
-        """(..., H, W, 3) uint8 → (..., 3, H, W) float on the device, scaled to [-1, 1]."""
-        x = torch.from_numpy(np.ascontiguousarray(rgb)).to(self.device).float()
-        return ((x - 127.5) * 0.0078125).movedim(-1, -3)
+        """(H, W, 3) uint8 → (1, 3, H, W) float on the device, scaled to [-1, 1]."""
+        return torch.from_numpy(_normalised(rgb).transpose(2, 0, 1)[None].copy()).to(self.device)
 
     def _proposals(self, rgb: np.ndarray) -> Tensor:
         """P-net over the pyramid of the (H, W, 3) image: (N, 5) square boxes and scores."""
@@ -241,7 +249,7 @@ class MTCNN(nn.Module):
         while min(h, w) * scale >= 12:
             level = cv2.resize(rgb, (int(w * scale + 1), int(h * scale + 1)),
                                interpolation=cv2.INTER_AREA)
-            offsets, probs = self.nets['pnet'](self._tensor(level)[None])
+            offsets, probs = self.nets['pnet'](self._tensor(level))
             prob = probs[0, 1]
             ys, xs = torch.nonzero(prob >= self.thresholds[0], as_tuple=True)
             grid = torch.stack([xs, ys], 1).float()
@@ -256,28 +264,37 @@ class MTCNN(nn.Module):
         size = (boxes[:, 2:4] - boxes[:, :2]).repeat(1, 2)
         return _square(torch.cat([boxes[:, :4] + boxes[:, 5:9] * size, boxes[:, 4:5]], 1))
 
-    @staticmethod
-    def _crops(img: Tensor, boxes: Tensor, size: int) -> Tensor:
-        """The in-image part of each box of the (3, H, W) image resized to size×size with
-        area interpolation: (N, 3, size, size)."""
-        h, w = img.shape[-2:]
+    def _crops(self, integral: np.ndarray, boxes: Tensor, size: int) -> Tensor:
+        """The in-image part of each box resized to size×size with area interpolation
+        (torch's ``interpolate(mode='area')``: output pixel i averages input rows
+        floor(i·h/size) .. ceil((i+1)·h/size) − 1, and so for columns), all crops at once
+        from the (H + 1, W + 1, 3) float64 integral of the normalised image:
+        (N, 3, size, size)."""
+        h, w = integral.shape[0] - 1, integral.shape[1] - 1
         b = boxes[:, :4].trunc().long()
         x1, y1 = b[:, 0].clamp(min=1) - 1, b[:, 1].clamp(min=1) - 1
         x2, y2 = b[:, 2].clamp(max=w), b[:, 3].clamp(max=h)
-        return torch.cat([F.interpolate(img[None, :, t:bm, l:r], size=(size, size), mode='area')
-                          for l, t, r, bm in zip(x1.tolist(), y1.tolist(), x2.tolist(),
-                                                 y2.tolist())])
+        ys, ye = _area_bounds(y1.cpu().numpy(), y2.cpu().numpy(), size)
+        xs, xe = _area_bounds(x1.cpu().numpy(), x2.cpu().numpy(), size)
+        acc = integral.reshape(-1, 3)
+        ys, ye = ys[:, :, None] * (w + 1), ye[:, :, None] * (w + 1)
+        xs, xe = xs[:, None], xe[:, None]
+        corner = lambda y, x: acc.take(y + x, axis=0)                         # noqa: E731
+        total = corner(ye, xe) - corner(ys, xe) - corner(ye, xs) + corner(ys, xs)  # (N, s, s, 3)
+        area = (ye - ys) // (w + 1) * (xe - xs)
+        out = (total / area[..., None]).astype(np.float32).transpose(0, 3, 1, 2)
+        return torch.from_numpy(np.ascontiguousarray(out)).to(self.device)
 
-    def _score(self, net: str, img: Tensor, boxes: Tensor, size: int, thr: float):
-        """R- or O-net on the boxes' crops: the boxes scoring above ``thr`` with their
-        probability (N, 5) and box offsets (N, 4)."""
-        h, w = img.shape[-2:]
+    def _score(self, net: str, integral: np.ndarray, boxes: Tensor, size: int, thr: float):
+        """R- or O-net on the boxes' crops (:meth:`_crops`): the boxes scoring above ``thr``
+        with their probability (N, 5) and box offsets (N, 4)."""
+        h, w = integral.shape[0] - 1, integral.shape[1] - 1
         b = boxes[:, :4].trunc()
         boxes = boxes[(b[:, 2].clamp(max=w) > b[:, 0].clamp(min=1) - 1)
                       & (b[:, 3].clamp(max=h) > b[:, 1].clamp(min=1) - 1)]
         if not len(boxes):
             return boxes.new_zeros((0, 5)), boxes.new_zeros((0, 4))
-        offsets, probs = self.nets[net](self._crops(img, boxes, size))
+        offsets, probs = self.nets[net](self._crops(integral, boxes, size))
         keep = probs[:, 1] > thr
         return torch.cat([boxes[keep, :4], probs[keep, 1:2]], 1), offsets[keep]
 
@@ -285,13 +302,13 @@ class MTCNN(nn.Module):
     def forward(self, rgb: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 RGB image → (N, 5) float32 ``x1, y1, x2, y2, probability``."""
         boxes = self._proposals(np.ascontiguousarray(rgb))
-        img = self._tensor(rgb)
+        integral = cv2.integral(_normalised(rgb), sdepth=cv2.CV_64F)
         if len(boxes):
-            boxes, offsets = self._score('rnet', img, boxes, 24, self.thresholds[1])
+            boxes, offsets = self._score('rnet', integral, boxes, 24, self.thresholds[1])
             keep = nms(boxes[:, :4], boxes[:, 4], 0.7)
             boxes = _square(_regress(boxes[keep], offsets[keep]))
         if len(boxes):
-            boxes, offsets = self._score('onet', img, boxes, 48, self.thresholds[2])
+            boxes, offsets = self._score('onet', integral, boxes, 48, self.thresholds[2])
             boxes = _regress(boxes, offsets)
             boxes = boxes[_nms_min(boxes[:, :4], boxes[:, 4], 0.7)]
         return boxes.reshape(-1, 5).cpu().numpy().astype(np.float32)
