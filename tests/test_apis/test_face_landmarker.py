@@ -14,7 +14,7 @@ from mmpose.apis import inference_topdown
 from adnet_mmpose.apis import FaceLandmarker, face_landmarker as released
 from adnet_mmpose.apis.face_landmarker import Faces
 from adnet_mmpose.datasets.layouts import WFLW_TO_300W
-from tests.conftest import REPO
+from tests.conftest import REPO, shared_path
 from tests.small_model import (SMALL_CONFIG, afw_faces, small_adnet_crop, small_checkpoint,
                                small_model, small_onnx, small_wflw)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
@@ -180,7 +180,7 @@ def test_whole_image_and_no_detector(ckpt):
 
 def test_wflw_to_68():
     config, ckpt = small_wflw()
-    path = str(REPO.parent / 'shared/fixtures/mmpose_samples/wflw/7_Cheering_Cheering_7_16.jpg')
+    path = str(shared_path('fixtures', 'mmpose_samples', 'wflw', '7_Cheering_Cheering_7_16.jpg'))
     fl = FaceLandmarker(config, ckpt, detector=None, to_68=True)
     assert fl.meta['num_keypoints'] == 68 and len(fl.meta['boundaries']) == 9
     (face, ) = fl(path, whole_image=True)
@@ -212,7 +212,7 @@ def test_released_model_end_to_end():
     """FaceLandmarker() with no argument: the released model and MTCNN on real photos."""
     if not osp.isfile(released.RELEASED_CHECKPOINT):
         pytest.skip(f'{released.RELEASED_CHECKPOINT} is absent')
-    root = REPO.parent / 'shared/fixtures/afw68'
+    root = shared_path('fixtures', 'afw68')
     ann = json.loads((root / 'val.json').read_text())
     files = {im['id']: str(root / 'images' / im['file_name']) for im in ann['images']}
     fl = FaceLandmarker()

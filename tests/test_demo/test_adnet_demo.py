@@ -12,7 +12,7 @@ from mmpose.apis.inferencers.utils import default_det_models
 
 from adnet_mmpose.apis import init_adnet
 from adnet_mmpose.datasets.layouts import WFLW_TO_300W
-from tests.conftest import REPO
+from tests.conftest import REPO, shared_path
 from tests.small_model import (SMALL_CONFIG, afw_faces, face_detector_checkpoint,
                                small_checkpoint, small_model, small_onnx, small_wflw)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
@@ -164,7 +164,7 @@ def test_video_on_onnxruntime(tmp_path):
 
 def test_wflw_to_68(tmp_path):
     config, ckpt = small_wflw()
-    path = str(REPO.parent / 'shared/fixtures/mmpose_samples/wflw/7_Cheering_Cheering_7_16.jpg')
+    path = str(shared_path('fixtures', 'mmpose_samples', 'wflw', '7_Cheering_Cheering_7_16.jpg'))
     code, pred = run(tmp_path, path, '--config', config, '--checkpoint', ckpt, '--wflw-to-68',
                      '--whole-image')
     assert code == 0 and pred['model']['layout'] == '300w (from wflw)'
