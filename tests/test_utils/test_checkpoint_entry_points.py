@@ -22,7 +22,7 @@ import adnet_mmpose  # noqa: F401
 from adnet_mmpose.apis.inferencer import MMPoseInferencer
 from adnet_mmpose.runtime.backends.onnxruntime import ONNXLandmarkRunner
 from adnet_mmpose.utils.checkpoint import UntrustedCheckpointError, load_checkpoint_file
-from tests.conftest import REPO
+from tests.conftest import REPO, shared_path
 from tests.small_model import SMALL_CONFIG, single_thread  # noqa: F401  (fixture)
 from tests.test_utils.checkpoint_kinds import checkpoint_kinds, payload_checkpoint
 
@@ -41,6 +41,7 @@ def clean_env(monkeypatch):
 
 @pytest.fixture
 def payload(tmp_path):
+    shared_path('fixtures', 'afw68')    # the tools build the small config's fixture dataset
     marker = tmp_path / 'payload_ran'
     yield payload_checkpoint(tmp_path / 'payload.pth', marker)
     assert not marker.exists(), 'the payload ran'
