@@ -264,37 +264,43 @@ class MTCNN(nn.Module):
         size = (boxes[:, 2:4] - boxes[:, :2]).repeat(1, 2)
         return _square(torch.cat([boxes[:, :4] + boxes[:, 5:9] * size, boxes[:, 4:5]], 1))
 
-    def _crops(self, integral: np.ndarray, boxes: Tensor, size: int) -> Tensor:
-        """The in-image part of each box resized to size×size with area interpolation
-        (torch's ``interpolate(mode='area')``: output pixel i averages input rows
-        floor(i·h/size) .. ceil((i+1)·h/size) − 1, and so for columns), all crops at once
+    @staticmethod
+    def _in_image(boxes: Tensor, h: int, w: int):
+        """The pixel columns x1 .. x2 − 1 and rows y1 .. y2 − 1 of each (N, ≥4) box inside an
+        H×W image, as the reference cascade cuts them: four (N,) integer arrays."""
+        b = boxes[:, :4].trunc().long().cpu().numpy()
+        return (np.maximum(b[:, 0], 1) - 1, np.maximum(b[:, 1], 1) - 1,
+                np.minimum(b[:, 2], w), np.minimum(b[:, 3], h))
+
+    def _crops(self, integral: np.ndarray, x1, y1, x2, y2, size: int) -> Tensor:
+        """Each (N,) pixel range (:meth:`_in_image`) resized to size×size with area
+        interpolation (torch's ``interpolate(mode='area')``: output pixel i averages input
+        rows floor(i·h/size) .. ceil((i+1)·h/size) − 1, and so for columns), all crops at once
         from the (H + 1, W + 1, 3) float64 integral of the normalised image:
         (N, 3, size, size)."""
-        h, w = integral.shape[0] - 1, integral.shape[1] - 1
-        b = boxes[:, :4].trunc().long()
-        x1, y1 = b[:, 0].clamp(min=1) - 1, b[:, 1].clamp(min=1) - 1
-        x2, y2 = b[:, 2].clamp(max=w), b[:, 3].clamp(max=h)
-        ys, ye = _area_bounds(y1.cpu().numpy(), y2.cpu().numpy(), size)
-        xs, xe = _area_bounds(x1.cpu().numpy(), x2.cpu().numpy(), size)
-        acc = integral.reshape(-1, 3)
-        ys, ye = ys[:, :, None] * (w + 1), ye[:, :, None] * (w + 1)
+        stride = integral.shape[1]
+        ys, ye = _area_bounds(y1, y2, size)
+        xs, xe = _area_bounds(x1, x2, size)
+        area = (ye - ys)[:, :, None] * (xe - xs)[:, None]                      # (N, s, s)
+        ys, ye = ys[:, :, None] * stride, ye[:, :, None] * stride
         xs, xe = xs[:, None], xe[:, None]
+        acc = integral.reshape(-1, 3)
         corner = lambda y, x: acc.take(y + x, axis=0)                         # noqa: E731
         total = corner(ye, xe) - corner(ys, xe) - corner(ye, xs) + corner(ys, xs)  # (N, s, s, 3)
-        area = (ye - ys) // (w + 1) * (xe - xs)
         out = (total / area[..., None]).astype(np.float32).transpose(0, 3, 1, 2)
         return torch.from_numpy(np.ascontiguousarray(out)).to(self.device)
 
     def _score(self, net: str, integral: np.ndarray, boxes: Tensor, size: int, thr: float):
-        """R- or O-net on the boxes' crops (:meth:`_crops`): the boxes scoring above ``thr``
-        with their probability (N, 5) and box offsets (N, 4)."""
-        h, w = integral.shape[0] - 1, integral.shape[1] - 1
-        b = boxes[:, :4].trunc()
-        boxes = boxes[(b[:, 2].clamp(max=w) > b[:, 0].clamp(min=1) - 1)
-                      & (b[:, 3].clamp(max=h) > b[:, 1].clamp(min=1) - 1)]
+        """R- or O-net on the boxes' crops (:meth:`_crops`) of the boxes with pixels inside
+        the image: the boxes scoring above ``thr`` with their probability (N, 5) and box
+        offsets (N, 4)."""
+        x1, y1, x2, y2 = self._in_image(boxes, integral.shape[0] - 1, integral.shape[1] - 1)
+        inside = (x2 > x1) & (y2 > y1)
+        boxes = boxes[torch.from_numpy(inside).to(boxes.device)]
         if not len(boxes):
             return boxes.new_zeros((0, 5)), boxes.new_zeros((0, 4))
-        offsets, probs = self.nets[net](self._crops(integral, boxes, size))
+        crops = self._crops(integral, x1[inside], y1[inside], x2[inside], y2[inside], size)
+        offsets, probs = self.nets[net](crops)
         keep = probs[:, 1] > thr
         return torch.cat([boxes[keep, :4], probs[keep, 1:2]], 1), offsets[keep]
 
@@ -302,8 +308,8 @@ class MTCNN(nn.Module):
     def forward(self, rgb: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 RGB image → (N, 5) float32 ``x1, y1, x2, y2, probability``."""
         boxes = self._proposals(np.ascontiguousarray(rgb))
-        integral = cv2.integral(_normalised(rgb), sdepth=cv2.CV_64F)
         if len(boxes):
+            integral = cv2.integral(_normalised(rgb), sdepth=cv2.CV_64F)
             boxes, offsets = self._score('rnet', integral, boxes, 24, self.thresholds[1])
             keep = nms(boxes[:, :4], boxes[:, 4], 0.7)
             boxes = _square(_regress(boxes[keep], offsets[keep]))

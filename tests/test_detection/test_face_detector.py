@@ -173,7 +173,7 @@ def test_crops_equal_torchs_area_interpolation(detector):
                           [350., 250., 420., 330., .7], [100., 100., 111., 109., .6],
                           [0., 0., 400., 300., .5]])
     integral = cv2.integral(mtcnn._normalised(rgb), sdepth=cv2.CV_64F)
-    ours = detector.model._crops(integral, boxes, 24)
+    ours = detector.model._crops(integral, *detector.model._in_image(boxes, 300, 400), 24)
     img = torch.from_numpy(mtcnn._normalised(rgb)).permute(2, 0, 1)
     for k, (x1, y1, x2, y2) in enumerate(boxes[:, :4].trunc().long().tolist()):
         x1, y1, x2, y2 = max(x1, 1) - 1, max(y1, 1) - 1, min(x2, 400), min(y2, 300)
