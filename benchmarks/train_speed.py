@@ -1,7 +1,8 @@
 """Training throughput on this CPU: faces/s of a full training step (forward, ADNet's losses,
 backward, Adam) for candidate configs, at each thread count, for eager fp32, ``channels_last``,
-``torch.compile`` (inductor, the step compiled as MMEngine's ``compile=True`` does) and bf16
-autocast (only where the CPU has native bf16: ``avx512_bf16`` or ``amx_bf16`` in its flags).
+``torch.compile`` (inductor, the step compiled as MMEngine's ``compile=True`` does), bf16
+autocast (``BF16AutocastOptimWrapper``; only where the CPU has native bf16: ``avx512_bf16`` or
+``amx_bf16`` in its flags) and bf16 with ``channels_last``.
 
 * data loading excluded: one synthetic batch already in memory, the step alone;
 * data loading included (``--loader``): the config's own train dataloader (real fixture faces,
@@ -12,7 +13,7 @@ autocast (only where the CPU has native bf16: ``avx512_bf16`` or ``amx_bf16`` in
 quarter: a setting "trains the same" when it differs from seed 0 by no more than seed 1 does.
 
     python benchmarks/train_speed.py [--configs CFG ...] [--threads 1 2]
-        [--settings eager channels_last compile bf16] [--loader] [--loss-check 200]
+        [--settings eager channels_last compile bf16 bf16_channels_last] [--loader] [--loss-check 200]
         [--out train_speed.json]
 """
 import argparse
@@ -23,10 +24,12 @@ import time
 
 import torch
 from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from common import ROOT, best_seconds, environment, load, optim_wrapper, train_batch
+from adnet_mmpose.engine.optim_wrappers.bf16_autocast_optim_wrapper import cpu_has_native_bf16
+from common import ROOT, best_seconds, environment, load, train_batch
 
 STUDY = os.path.join(ROOT, 'configs/adnet/study')
 CONFIGS = [os.path.join(STUDY, name) for name in (
@@ -34,38 +37,27 @@ CONFIGS = [os.path.join(STUDY, name) for name in (
     'td-adnet_hg3x64_1xb16-16e_afw-helen68dev-128x128.py',
     'td-adnet_hg2x96_1xb16-11e_afw-helen68dev-128x128.py',
     'td-adnet_hg2x64_1xb16-11e_afw-helen68dev-192x192.py')]
-SETTINGS = ('eager', 'channels_last', 'compile', 'bf16')
-
-
-def native_bf16() -> bool:
-    """Whether the CPU computes bf16 natively (else autocast emulates it, slowly)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return 'avx512_bf16' in flags or 'amx_bf16' in flags
+SETTINGS = ('eager', 'channels_last', 'compile', 'bf16', 'bf16_channels_last')
 
 
 def make_step(model, cfg, setting: str):
-    """(net, wrapper, step) for one setting; ``step(batch)`` runs one training iteration."""
+    """(net, wrapper, step) for one setting; ``step(batch)`` runs one training iteration. bf16
+    trains through :class:`BF16AutocastOptimWrapper`, as a config that names it does."""
     net = copy.deepcopy(model).train()
-    if setting == 'channels_last':
+    if setting in ('channels_last', 'bf16_channels_last'):
         net.to(memory_format=torch.channels_last)
-    wrapper = optim_wrapper(net, cfg)
+    wrapper = build_optim_wrapper(net, dict(
+        type='BF16AutocastOptimWrapper' if setting.startswith('bf16') else 'OptimWrapper',
+        optimizer=cfg.optim_wrapper.optimizer))
     fn = torch.compile(net.train_step) if setting == 'compile' else net.train_step
-    if setting == 'bf16':
-        def step(batch):
-            with torch.autocast('cpu', dtype=torch.bfloat16):
-                return fn(batch, wrapper)
-    else:
-        def step(batch):
-            return fn(batch, wrapper)
+
+    def step(batch):
+        return fn(batch, wrapper)
     return net, wrapper, step
 
 
 def skip_reason(setting: str, args) -> str:
-    if setting == 'bf16' and not native_bf16():
+    if setting.startswith('bf16') and not cpu_has_native_bf16():
         return 'n/a (no native bf16 on this CPU: no avx512_bf16 / amx_bf16 flag)'
     return ''
 
@@ -192,7 +184,7 @@ def main(argv=None):
     p.add_argument('--out', help='write the results as json')
     args = p.parse_args(argv)
     init_default_scope('mmpose')
-    result = dict(environment=environment('cpu'), native_bf16=native_bf16(), rows=[])
+    result = dict(environment=environment('cpu'), native_bf16=cpu_has_native_bf16(), rows=[])
     result['environment']['cpu_model'] = _cpu_model()
     for config in args.configs:
         result['rows'] += step_rows(config, args)

@@ -20,6 +20,7 @@ EXPECTED = {
                   'RandomGrayscale'},
     'metric': {'FaceAlignmentMetric'},
     'hook': {'ChannelsLastHook', 'WeightsOnlyCheckpointHook'},
+    'optim_wrapper': {'BF16AutocastOptimWrapper'},
     'visualizer': {'FaceLandmarkVisualizer'},
 }
 

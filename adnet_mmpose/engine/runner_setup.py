@@ -57,14 +57,20 @@ def _init_cpu_process_group():
 
 
 def _amp(cfg, device):
+    """``--amp``: on CUDA mmengine's ``AmpOptimWrapper`` (bf16 where the GPU has it, else fp16
+    with dynamic loss scaling); on the CPU :class:`BF16AutocastOptimWrapper` (bf16 where the
+    CPU computes it natively, else fp32, logged)."""
     import torch
-    if device != 'cuda':
-        print_log('--amp asks for mixed precision, which needs CUDA; training in fp32 on the '
-                  'CPU instead', logger='current', level=30)
-        return
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper', 'BF16AutocastOptimWrapper'):
         raise SystemExit(f'--amp works with OptimWrapper configs, not {wrapper}')
+    if device != 'cuda':
+        cfg.optim_wrapper.type = 'BF16AutocastOptimWrapper'
+        for key in ('dtype', 'loss_scale'):
+            cfg.optim_wrapper.pop(key, None)
+        return
+    if wrapper == 'BF16AutocastOptimWrapper':
+        return
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
     if torch.cuda.is_bf16_supported(including_emulation=False):
         cfg.optim_wrapper.setdefault('dtype', 'bfloat16')

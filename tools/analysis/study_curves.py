@@ -16,6 +16,7 @@ import json
 import os
 import os.path as osp
 import re
+import statistics
 from collections import defaultdict
 
 import matplotlib
@@ -50,14 +51,15 @@ def scalar_log(work_dir: str) -> list:
 
 
 def epoch_hours(records: list, iters_per_epoch: int, threads: int) -> dict:
-    """CPU-hours of each epoch: the mean logged iteration time of that epoch × iterations ×
-    threads (validation and checkpointing excluded). Resumed runs log an epoch twice: the
-    last record set wins."""
+    """CPU-hours of each epoch: the median logged iteration time of that epoch × iterations ×
+    threads (validation and checkpointing excluded; the median, so that a logging window in
+    which the run was paused or shared its core does not count). Resumed runs log an epoch
+    twice: both record sets count."""
     times = defaultdict(list)
     for r in records:
         if 'epoch' in r and 'time' in r and 'loss' in r:
             times[r['epoch']].append(r['time'])
-    return {e: sum(t) / len(t) * iters_per_epoch * threads / 3600 for e, t in times.items()}
+    return {e: statistics.median(t) * iters_per_epoch * threads / 3600 for e, t in times.items()}
 
 
 def dev_nme(records: list, key: str) -> dict:

@@ -11,8 +11,8 @@ class ChannelsLastHook(Hook):
     and testing; convolutions then run (and pass on) NHWC activations.
 
     The conversion keeps the parameter objects (the optimizer and EMA are unaffected) and does
-    not change the results beyond summation order. On the official ADNet it made the bf16
-    training step slower (../shared/notes/PERF-ANCHORS.md): measure before switching it on. Config:
+    not change the results beyond summation order. Whether it helps depends on the machine
+    (``benchmarks/train_speed.py`` measures it): measure before switching it on. Config:
     ``custom_hooks = [..., dict(type='ChannelsLastHook')]``.
     """
 

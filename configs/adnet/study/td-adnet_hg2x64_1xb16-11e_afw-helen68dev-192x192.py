@@ -5,6 +5,8 @@ input_size = (192, 192)
 fixtures = '{{$ADNET_FIXTURES:{{ fileDirname }}/../../../../shared/fixtures/}}'
 dev_split = '{{ fileDirname }}/../../../data/helen68_dev/'
 metainfo = dict(from_file='{{ fileDirname }}/../../_base_/datasets/300w.py')
+# bf16 autocast where the CPU has it natively, fp32 elsewhere (benchmarks/train_speed.py)
+optim_wrapper = dict(type='BF16AutocastOptimWrapper')
 max_epochs = 11
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
