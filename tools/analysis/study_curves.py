@@ -1,14 +1,20 @@
 """Validation NME against CPU-hours for training runs (the recipe study of the released model).
 
 For each work directory (one training run of a config that keeps every epoch's checkpoint):
-the training time of each epoch from the run's scalar log (mean iteration time × iterations,
-validation excluded) times the threads it trained with, the dev-split NME the run validated
-on, and the NME of every epoch's checkpoint on a second split (default: the config's
-``test_dataloader``, AFW val for the study configs), scored here. Writes a json and a PNG of
-both curves against CPU-hours, and prints a table.
+the CPU-hours of each epoch, the dev-split NME the run validated on, and the NME of every
+epoch's checkpoint on a second split (default: the config's ``test_dataloader``, AFW val for
+the study configs), scored here. Writes a json and a PNG of both curves against CPU-hours, and
+prints a table.
+
+CPU-hours come from the run's own scalar log (median iteration time × iterations × threads,
+validation excluded) or, with ``--speed``, from a ``benchmarks/train_speed.py`` json: training
+faces seen ÷ the faces/s measured for the run's architecture (stacks × channels, input size)
+with ``--setting`` at ``--threads``. The second puts runs trained with different settings, or
+sharing the machine, on one time axis: the time each would take with that setting alone.
 
     python tools/analysis/study_curves.py work_dirs/study/RUN1 work_dirs/study/RUN2 ... \\
-        --threads 1 --out docs/released_model_study
+        --threads 1 [--speed train_speed.json --setting bf16_channels_last] \\
+        --out docs/released_model_study
 """
 import argparse
 import glob
@@ -62,6 +68,22 @@ def epoch_hours(records: list, iters_per_epoch: int, threads: int) -> dict:
     return {e: statistics.median(t) * iters_per_epoch * threads / 3600 for e, t in times.items()}
 
 
+def architecture(name: str) -> str:
+    """'hg2x64@128x128' from a config name such as td-adnet_hg2x64_1xb16-24e_..._128x128."""
+    found = re.search(r'hg(\d+x\d+)_.*?(\d+x\d+)', name)
+    if not found:
+        raise SystemExit(f'{name}: no hgSxC ... WxH in the config name')
+    return f'hg{found.group(1)}@{found.group(2)}'
+
+
+def benchmark_rates(path: str, setting: str, threads: int) -> dict:
+    """faces/s per architecture from a ``benchmarks/train_speed.py`` json."""
+    with open(path) as f:
+        rows = json.load(f)['rows']
+    return {architecture(r['config']): r['faces_per_s'] for r in rows
+            if r['setting'] == setting and r['threads'] == threads and 'faces_per_s' in r}
+
+
 def dev_nme(records: list, key: str) -> dict:
     """Validation NME per epoch (the run's own val split); val records have no 'loss'."""
     out, epoch = {}, 0
@@ -90,7 +112,9 @@ def score_checkpoints(config: str, work_dir: str, key: str) -> dict:
     return out
 
 
-def study(work_dirs, threads: int, key: str, cache: dict) -> dict:
+def study(work_dirs, threads: int, key: str, cache: dict, rates: dict = None) -> dict:
+    """Per run: epochs, cumulative CPU-hours, dev NME, test NME (``rates``: faces/s per
+    architecture for the benchmark time axis; None: the run's own log)."""
     runs = {}
     for wd in work_dirs:
         config = run_config(wd)
@@ -99,6 +123,12 @@ def study(work_dirs, threads: int, key: str, cache: dict) -> dict:
         records = scalar_log(wd)
         loader = Runner.build_dataloader(cfg.train_dataloader)
         hours = epoch_hours(records, len(loader), threads)
+        if rates is not None:
+            arch = architecture(name)
+            if arch not in rates:
+                raise SystemExit(f'{name}: the speed json has no {arch} row for this setting')
+            faces = len(loader) * cfg.train_dataloader.batch_size
+            hours = {e: faces / rates[arch] * threads / 3600 for e in hours}
         done = cache.get(name, {}).get('test_nme', {})
         test = {int(k): v for k, v in done.items()}
         missing = [e for e in hours if e not in test]
@@ -113,7 +143,7 @@ def study(work_dirs, threads: int, key: str, cache: dict) -> dict:
     return runs
 
 
-def plot(runs: dict, path: str, key: str) -> None:
+def plot(runs: dict, path: str, key: str, xlabel: str) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     for ax, which, title in zip(axes, ('dev_nme', 'test_nme'),
                                 ('HELEN dev split (selection)', 'AFW val (scored after)')):
@@ -122,7 +152,7 @@ def plot(runs: dict, path: str, key: str) -> None:
             ys = [100 * run[which][e] for e in run['epochs'] if e in run[which]]
             ax.plot(xs, ys, marker='.', label=name.replace('td-adnet_', ''))
         ax.set_title(title)
-        ax.set_xlabel('CPU-hours (training threads × hours)')
+        ax.set_xlabel(xlabel)
         ax.grid(alpha=.3)
     axes[0].set_ylabel(f'{key} (%)')
     axes[0].set_ylim(top=min(15, axes[0].get_ylim()[1]))
@@ -149,17 +179,22 @@ def main(argv=None):
     p.add_argument('work_dirs', nargs='+')
     p.add_argument('--threads', type=int, default=1, help='threads the runs trained with')
     p.add_argument('--metric', default='300w/NME')
+    p.add_argument('--speed', help='benchmarks/train_speed.py json: CPU-hours from its faces/s')
+    p.add_argument('--setting', default='bf16_channels_last', help='the --speed row to use')
     p.add_argument('--out', default='study', help='writes OUT.json and OUT.png')
     args = p.parse_args(argv)
     cache = {}
     if osp.exists(args.out + '.json'):
         with open(args.out + '.json') as f:
             cache = json.load(f)
-    runs = study(args.work_dirs, args.threads, args.metric, cache)
+    rates = benchmark_rates(args.speed, args.setting, args.threads) if args.speed else None
+    runs = study(args.work_dirs, args.threads, args.metric, cache, rates)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out + '.json', 'w') as f:
         json.dump(runs, f, indent=1)
-    plot(runs, args.out + '.png', args.metric)
+    plot(runs, args.out + '.png', args.metric,
+         f'CPU-hours at {args.setting}, {args.threads} thread(s) (train_speed.py)' if args.speed
+         else 'CPU-hours (training threads × hours, from the logs)')
     print(table(runs))
     return runs
 
