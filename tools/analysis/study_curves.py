@@ -127,7 +127,7 @@ def study(work_dirs, threads: int, key: str, cache: dict, rates: dict = None) ->
             arch = architecture(name)
             if arch not in rates:
                 raise SystemExit(f'{name}: the speed json has no {arch} row for this setting')
-            faces = len(loader) * cfg.train_dataloader.batch_size
+            faces = len(loader.dataset)
             hours = {e: faces / rates[arch] * threads / 3600 for e in hours}
         done = cache.get(name, {}).get('test_nme', {})
         test = {int(k): v for k, v in done.items()}
