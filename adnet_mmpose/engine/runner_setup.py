@@ -151,7 +151,10 @@ def prepare_cfg(cfg: Config, args, mode: str = 'train') -> Config:
         if not args.skip_data_check:
             _check_data(cfg, args.drop_bad_samples)
     else:
-        cfg.load_from = args.checkpoint
+        # a config dumped by a resumed training says resume=True: testing must load the given
+        # checkpoint, not resume (which would also restore the training's MessageHub, e.g. the
+        # validation split's annotation file in place of the test split's)
+        cfg.load_from, cfg.resume = args.checkpoint, False
     return cfg
 
 

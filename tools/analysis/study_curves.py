@@ -30,6 +30,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 from mmengine.config import Config  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import adnet_mmpose  # noqa: F401,E402  (registers the plugin)
@@ -95,20 +96,21 @@ def dev_nme(records: list, key: str) -> dict:
     return out
 
 
-def score_checkpoints(config: str, work_dir: str, key: str) -> dict:
-    """NME of every ``epoch_N.pth`` of the run on the config's test split."""
-    cfg = Config.fromfile(config)
-    cfg.work_dir = osp.join(work_dir, 'study_scores')
-    cfg.load_from = None
-    cfg.visualizer = dict(type='Visualizer', vis_backends=[])
-    runner = Runner.from_cfg(cfg)
-    out = {}
+def score_checkpoints(config: str, work_dir: str, key: str, done: dict) -> dict:
+    """NME of every ``epoch_N.pth`` of the run not in ``done`` on the config's test split, as
+    ``tools/test.py`` scores it (a Runner per checkpoint: its EMA weights when it has them)."""
+    out = dict(done)
     paths = glob.glob(osp.join(work_dir, 'epoch_*.pth'))
     for path in sorted(paths, key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1])):
         epoch = int(re.findall(r'epoch_(\d+)', path)[-1])
+        if epoch in out:
+            continue
+        cfg = Config.fromfile(config)
+        cfg.work_dir = osp.join(work_dir, 'study_scores')
+        cfg.load_from, cfg.resume = path, False  # the dumped config of a resumed run says True
+        cfg.visualizer = dict(type='Visualizer', vis_backends=[])
         with checkpoint_loading():
-            runner.load_checkpoint(path)
-        out[epoch] = runner.test_loop.run()[key]
+            out[epoch] = Runner.from_cfg(cfg).test()[key]
     return out
 
 
@@ -116,6 +118,7 @@ def study(work_dirs, threads: int, key: str, cache: dict, rates: dict = None) ->
     """Per run: epochs, cumulative CPU-hours, dev NME, test NME (``rates``: faces/s per
     architecture for the benchmark time axis; None: the run's own log)."""
     runs = {}
+    init_default_scope('mmpose')  # the configs' datasets are mmpose's
     for wd in work_dirs:
         config = run_config(wd)
         cfg = Config.fromfile(config)
@@ -131,9 +134,8 @@ def study(work_dirs, threads: int, key: str, cache: dict, rates: dict = None) ->
             hours = {e: faces / rates[arch] * threads / 3600 for e in hours}
         done = cache.get(name, {}).get('test_nme', {})
         test = {int(k): v for k, v in done.items()}
-        missing = [e for e in hours if e not in test]
-        if missing:
-            test.update(score_checkpoints(config, wd, key))
+        if any(e not in test for e in hours):
+            test = score_checkpoints(config, wd, key, test)
         cum, total = {}, 0.
         for e in sorted(hours):
             total += hours[e]
