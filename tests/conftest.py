@@ -3,6 +3,7 @@ thread counts (this process and the tools the tests start) and the package-regis
 tests marked ``network``."""
 import atexit
 import functools
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -86,6 +87,16 @@ def shared_path(*parts) -> Path:
     if not path.exists():
         pytest.skip(f'{path} is absent (the shared fixtures/spec folder must sit beside the repo)')
     return path
+
+
+def load_tool(relpath: str):
+    """A script under ``tools/`` (e.g. ``'analysis/study_curves.py'``) imported as a module,
+    for tests of its functions."""
+    path = REPO / 'tools' / relpath
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope='session')

@@ -60,7 +60,7 @@ def _amp(cfg, device):
     """``--amp``: on CUDA mmengine's ``AmpOptimWrapper`` (bf16 where the GPU has it, else fp16
     with dynamic loss scaling); on the CPU :class:`BF16AutocastOptimWrapper` (bf16 where the
     CPU computes it natively, else fp32, logged)."""
-    import torch
+    from adnet_mmpose.engine.optim_wrappers.bf16_autocast_optim_wrapper import native_bf16
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper not in ('OptimWrapper', 'AmpOptimWrapper', 'BF16AutocastOptimWrapper'):
         raise SystemExit(f'--amp works with OptimWrapper configs, not {wrapper}')
@@ -72,7 +72,7 @@ def _amp(cfg, device):
     if wrapper == 'BF16AutocastOptimWrapper':
         return
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    if torch.cuda.is_bf16_supported(including_emulation=False):
+    if native_bf16('cuda'):
         cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
     else:
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

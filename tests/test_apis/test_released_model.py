@@ -21,7 +21,7 @@ from adnet_mmpose.apis.face_landmarker import (RELEASED_CHECKPOINT, RELEASED_CON
                                                RELEASED_NAME)
 from adnet_mmpose.evaluation.functional import face_alignment_nme
 from adnet_mmpose.utils.bbox import annotation_box
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, load_tool, shared_path
 from tests.small_model import single_thread  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures('single_thread')
@@ -124,10 +124,7 @@ def test_mmpose_init_model_is_as_accurate_as_stated(mmpose_model, val_faces):
 
 @pytest.fixture(scope='module')
 def scores():
-    spec = importlib.util.spec_from_file_location(
-        'eval_end_to_end', REPO / 'tools' / 'analysis' / 'eval_end_to_end.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('analysis/eval_end_to_end.py')
     faces = tool.load_annotations(str(shared_path('fixtures', 'afw68', 'val.json')))
     return tool.evaluate(FaceLandmarker(device='cpu'), faces)
 

@@ -1,7 +1,6 @@
 """tools/analysis/error_bias.py: real ground truth (afw68 val) with synthetic normal- and
 tangent-biased predictions, an mmpose dump matched by id, JSON / PNG / Markdown outputs,
 strict JSON for perfect predictions, bad input."""
-import importlib.util
 import json
 import pickle
 from pathlib import Path
@@ -13,6 +12,7 @@ import torch
 from adnet_mmpose.evaluation.functional import dataset_boundaries
 from adnet_mmpose.evaluation.functional.io import load_gt
 from adnet_mmpose.utils.boundary import boundary_normals, neighbours
+from tests.conftest import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / 'shared'
@@ -20,11 +20,7 @@ SHARED = REPO.parent / 'shared'
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'error_bias_tool', REPO / 'tools' / 'analysis' / 'error_bias.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis/error_bias.py')
 
 
 @pytest.fixture(scope='module')

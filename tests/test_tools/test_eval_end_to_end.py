@@ -1,22 +1,16 @@
 """tools/analysis/eval_end_to_end.py: matching detections to annotated faces, a missed face is a
 failure, NME over the found faces, on a hand-made case with a stand-in landmarker."""
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'eval_end_to_end', REPO / 'tools' / 'analysis' / 'eval_end_to_end.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis/eval_end_to_end.py')
 
 
 def _face(cx, cy, half):

@@ -1,6 +1,5 @@
 """tools/analysis/eval_predictions.py: parity, equality with the metric, mmpose dumps matched by
 annotation id, several predictions in one CED plot, bad input."""
-import importlib.util
 import json
 import pickle
 from pathlib import Path
@@ -9,18 +8,14 @@ import numpy as np
 import pytest
 
 from adnet_mmpose.evaluation.metrics import FaceAlignmentMetric
-from tests.conftest import shared_path as shared
+from tests.conftest import load_tool, shared_path as shared
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'eval_predictions', REPO / 'tools' / 'analysis' / 'eval_predictions.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis/eval_predictions.py')
 
 
 @pytest.fixture(scope='module')

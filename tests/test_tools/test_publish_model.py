@@ -1,20 +1,15 @@
 """tools/misc/publish_model.py: a release keeps the weights and the dataset metainfo only, loads
 with weights_only=True, and a checkpoint without metainfo is refused with the reason."""
-import importlib.util
 
 import pytest
 import torch
 
-from tests.conftest import REPO
+from tests.conftest import load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'publish_model', REPO / 'tools' / 'misc' / 'publish_model.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('misc/publish_model.py')
 
 
 def test_release_keeps_weights_and_metainfo(tool, tmp_path):

@@ -1,20 +1,15 @@
 """tools/analysis/study_curves.py: CPU-hours per epoch from a run's log (the median iteration
 time, so a paused window does not count) or from train_speed.py's faces/s, hand-computed."""
-import importlib.util
 import json
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'study_curves', REPO / 'tools' / 'analysis' / 'study_curves.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis/study_curves.py')
 
 
 def test_epoch_hours_take_the_median_window(tool):
