@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The recipe study of the released model (docs/released_model.md), resumable: each run trains
-# with one thread (and one loader worker) into work_dirs/study/<config name> and continues from
-# its last checkpoint when started again.
+# with ADNET_THREADS torch threads (default 1) and one loader worker into
+# work_dirs/study/<config name> and continues from its last checkpoint when started again.
 #
 #   bash tools/analysis/run_study.sh [PYTHON] CONFIG [CONFIG ...] [-- extra tools/train.py args]
 #
@@ -22,7 +22,7 @@ fi
 for cfg in "${configs[@]}"; do
   name=$(basename "$cfg" .py)
   echo "==> $(date +%H:%M:%S) $name"
-  OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $PY tools/train.py "$cfg" --work-dir "work_dirs/study/$name" \
+  OMP_NUM_THREADS=${ADNET_THREADS:-1} MKL_NUM_THREADS=${ADNET_THREADS:-1} $PY tools/train.py "$cfg" --work-dir "work_dirs/study/$name" \
     --resume --device cpu --cfg-options train_dataloader.num_workers=1 val_dataloader.num_workers=1 \
     "${extra[@]}"
 done
