@@ -6,7 +6,9 @@ autocast (``BF16AutocastOptimWrapper``; only where the CPU has native bf16: ``av
 
 * data loading excluded: one synthetic batch already in memory, the step alone;
 * data loading included (``--loader``): the config's own train dataloader (real fixture faces,
-  its workers and augmentation) feeding the step, steady state after a warm-up.
+  its augmentation) feeding the step, steady state after a warm-up, with each number of loader
+  workers in ``--loader-workers`` (default: the config's).  On 2 cores the workers compete with
+  the step's threads for the same cores: this is the rate a training run gets.
 
 ``--loss-check N`` trains N iterations on the real data from the same seed with eager fp32
 (seeds 0, 1, … ``--loss-seeds``-1) and with each faster setting (seed 0), and compares the mean
@@ -14,7 +16,8 @@ loss of the last quarter: a setting "trains the same" when it differs from seed 
 than another seed does.
 
     python benchmarks/train_speed.py [--configs CFG ...] [--threads 1 2]
-        [--settings eager channels_last compile bf16 bf16_channels_last] [--loader] [--loss-check 200]
+        [--settings eager channels_last compile bf16 bf16_channels_last]
+        [--loader [--loader-workers 0 1 2]] [--loss-check 200]
         [--out train_speed.json]
 """
 import argparse
@@ -63,10 +66,13 @@ def skip_reason(setting: str, args) -> str:
     return ''
 
 
-def real_loader(config: str, seed: int):
-    """The config's train dataloader (its workers, real faces), seeded."""
+def real_loader(config: str, seed: int, workers: int = None):
+    """The config's train dataloader (real faces), seeded; ``workers`` loader processes
+    (default: the config's)."""
     cfg = Config.fromfile(config)
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    if workers is not None:
+        loader_cfg.update(num_workers=workers, persistent_workers=workers > 0)
     return Runner.build_dataloader(loader_cfg, seed=seed)
 
 
@@ -95,7 +101,9 @@ def step_rows(config: str, args) -> list:
                              warmup=2 if setting == 'compile' else 1)
             row.update(s_per_step=s, faces_per_s=n / s)
             if args.loader:
-                row['faces_per_s_with_loader'] = loader_rate(config, step, args.loader_iters)
+                row['faces_per_s_with_loader'] = {
+                    str(w): loader_rate(config, step, args.loader_iters, w)
+                    for w in args.loader_workers or [cfg.train_dataloader.num_workers]}
             rows.append(row)
             print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()},
                   flush=True)
@@ -103,17 +111,17 @@ def step_rows(config: str, args) -> list:
     return rows
 
 
-def loader_rate(config: str, step, iters: int) -> float:
-    """Faces/s of ``iters`` steps fed by the real dataloader, after 3 warm-up steps (worker
-    start-up excluded)."""
-    batches = iter(real_loader(config, 0))
+def loader_rate(config: str, step, iters: int, workers: int) -> float:
+    """Faces/s of ``iters`` steps fed by the real dataloader with ``workers`` loader
+    processes, after 3 warm-up steps (worker start-up excluded)."""
+    batches = iter(real_loader(config, 0, workers))
     for _ in range(3):
         step(next(batches))
     start, faces = time.perf_counter(), 0
     for _ in range(iters):
         batch = next(batches, None)
         if batch is None:
-            batches = iter(real_loader(config, 0))
+            batches = iter(real_loader(config, 0, workers))
             batch = next(batches)
         step(batch)
         faces += len(batch['inputs'])
@@ -164,17 +172,18 @@ def loss_check(config: str, settings, args) -> dict:
 
 
 def table(rows: list) -> str:
-    lines = ['| config | threads | setting | s/step | faces/s (step) | faces/s (with loader) |',
+    lines = ['| config | threads | setting | s/step | faces/s (step) | '
+             'faces/s with loader (workers: rate) |',
              '|---|---|---|---|---|---|']
     for r in rows:
         if 'skipped' in r:
             lines.append(f"| {r['config']} | {r['threads']} | {r['setting']} | "
                          f"{r['skipped']} | | |")
             continue
-        loader = r.get('faces_per_s_with_loader')
+        loader = ', '.join(f'{w}: {v:.1f}'
+                           for w, v in r.get('faces_per_s_with_loader', {}).items())
         lines.append(f"| {r['config']} | {r['threads']} | {r['setting']} | "
-                     f"{r['s_per_step']:.3f} | {r['faces_per_s']:.1f} | "
-                     f"{'' if loader is None else f'{loader:.1f}'} |")
+                     f"{r['s_per_step']:.3f} | {r['faces_per_s']:.1f} | {loader} |")
     return '\n'.join(lines)
 
 
@@ -187,6 +196,8 @@ def main(argv=None):
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--loader', action='store_true', help='also time with the real dataloader')
     p.add_argument('--loader-iters', type=int, default=10)
+    p.add_argument('--loader-workers', type=int, nargs='+',
+                   help="loader worker counts to time (default: the config's)")
     p.add_argument('--loss-check', type=int, default=0, metavar='N',
                    help='compare loss curves over N real iterations (first config)')
     p.add_argument('--loss-seeds', type=int, default=3,
