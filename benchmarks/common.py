@@ -117,6 +117,18 @@ def loader_throughput(codec, faces: np.ndarray, workers: int) -> float:
     return len(faces) / (time.perf_counter() - start)
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what ``platform`` knows."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment(device: str) -> dict:
     """Device, versions and the machine's load, for every figure's record."""
     import mmengine
@@ -130,5 +142,6 @@ def environment(device: str) -> dict:
                    cudnn=torch.backends.cudnn.version(),
                    cudnn_benchmark=torch.backends.cudnn.benchmark)
     else:
-        env.update(device=f'CPU ({os.cpu_count()} cores, {torch.get_num_threads()} threads)')
+        env.update(device=f'CPU ({os.cpu_count()} cores, {torch.get_num_threads()} threads)',
+                   cpu_model=cpu_model())
     return env

@@ -17,7 +17,6 @@ upsampling); it computes on one thread whatever the count. dlib is an optional e
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 import torch
 
 from adnet_mmpose.apis import FaceLandmarker
+from common import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 VAL = ROOT.parent / 'shared' / 'fixtures' / 'afw68'
@@ -123,16 +123,6 @@ def measure(name: str, items, fns: dict, repeats: int) -> dict:
     return dict(kind=name, rows=rows)
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def run(threads: int, imgs, mosaics, dlib, repeats: int) -> list:
     """Every picture kind at one thread count."""
     torch.set_num_threads(threads)
@@ -191,7 +181,7 @@ def main(argv=None):
     for n in args.threads:
         results += run(n, imgs, mosaics, dlib, args.repeats)
     print(table(results))
-    machine = dict(cpu=cpu_name(), cores=os.cpu_count(), load_average_before=load_before,
+    machine = dict(cpu=cpu_model(), cores=os.cpu_count(), load_average_before=load_before,
                    load_average_after=os.getloadavg(), torch=torch.__version__,
                    opencv=cv2.__version__, dlib=dlib.version if dlib else None)
     print(f"{machine['cpu']}, {machine['cores']} cores, load average "

@@ -206,7 +206,6 @@ def main(argv=None):
     args = p.parse_args(argv)
     init_default_scope('mmpose')
     result = dict(environment=environment('cpu'), native_bf16=cpu_has_native_bf16(), rows=[])
-    result['environment']['cpu_model'] = _cpu_model()
     for config in args.configs:
         result['rows'] += step_rows(config, args)
         _save(result, args.out)
@@ -216,15 +215,6 @@ def main(argv=None):
     print(f"\n{result['environment']['cpu_model']}, native bf16: {result['native_bf16']}")
     print(table(result['rows']))
     return result
-
-
-def _cpu_model() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            return next(line.split(':', 1)[1].strip() for line in f
-                        if line.startswith('model name'))
-    except (OSError, StopIteration):
-        return 'unknown'
 
 
 def _save(result: dict, path) -> None:
