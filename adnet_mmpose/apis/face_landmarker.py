@@ -27,11 +27,11 @@ BACKENDS = ('pytorch', 'onnxruntime')
 #: The released 68-point model: its checkpoint is package data (``adnet_mmpose/checkpoints/``,
 #: so an installed wheel has it), its config is found by
 #: :func:`~adnet_mmpose.utils.package_files.config_file`.
-RELEASED_NAME = 'adnet_hg2x64_afw-helen68_128x128'
+RELEASED_NAME = 'adnet_hg2x96_afw-helen68_128x128'
 RELEASED_CHECKPOINT = str(PACKAGE / 'checkpoints' / f'{RELEASED_NAME}.pth')
 #: Its ONNX export (package data too), written by ``tools/deploy/export_released_onnx.py``.
 RELEASED_ONNX = str(PACKAGE / 'checkpoints' / f'{RELEASED_NAME}.onnx')
-RELEASED_CONFIG = config_file('adnet/td-adnet_hg2x64_1xb16-30e_afw-helen68-128x128.py')
+RELEASED_CONFIG = config_file('adnet/td-adnet_hg2x96_1xb16-400e_afw-helen68dev-128x128.py')
 
 
 class Faces(list):

@@ -1,11 +1,14 @@
 """Plot a training run: training loss per iteration and validation NME per evaluation.
 
-    python tools/analysis/plot_training_curve.py WORK_DIR/TIMESTAMP/vis_data/scalars.json \
+    python tools/analysis/plot_training_curve.py WORK_DIR/*/vis_data/scalars.json \
         --out curve.png [--metric 300w/NME] [--title NAME]
 
-Reads the ``scalars.json`` that MMEngine's ``LocalVisBackend`` writes (one JSON object per
-line: training records carry ``loss`` and ``iter``, validation records the metric and ``step``
-= epoch). Prints the validation table and writes a two-panel PNG.
+Reads the ``scalars.json`` files that MMEngine's ``LocalVisBackend`` writes (one JSON object
+per line: training records carry ``loss`` and ``iter``, validation records the metric and
+``step`` = epoch). A resumed run writes one file per start: give them all, in time order (the
+timestamped directories sort so); an iteration or epoch logged twice (trained again after
+the last checkpoint) keeps the later record. Prints the validation table and writes a
+two-panel PNG.
 """
 import argparse
 import json
@@ -16,26 +19,27 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def read_scalars(path: str, metric: str):
-    """(iterations, losses), (epochs, metric values) of a scalars.json."""
-    train, val = ([], []), ([], [])
-    with open(path) as f:
-        for line in f:
-            rec = json.loads(line)
-            if metric in rec:
-                val[0].append(rec['step'])
-                val[1].append(rec[metric])
-            elif 'loss' in rec:
-                train[0].append(rec['iter'])
-                train[1].append(rec['loss'])
-    if not val[0]:
-        raise SystemExit(f'{path}: no {metric!r} records (another --metric?)')
-    return train, val
+def read_scalars(paths: list, metric: str):
+    """(iterations, losses), (epochs, metric values) of a run's scalars.json files, in order;
+    a later file's record replaces an earlier one of the same iteration / epoch."""
+    train, val = {}, {}
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                if metric in rec:
+                    val[rec['step']] = rec[metric]
+                elif 'loss' in rec:
+                    train[rec['iter']] = rec['loss']
+    if not val:
+        raise SystemExit(f'{paths}: no {metric!r} records (another --metric?)')
+    return tuple(zip(*sorted(train.items()))), tuple(zip(*sorted(val.items())))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('scalars', help='vis_data/scalars.json of a run')
+    parser.add_argument('scalars', nargs='+',
+                        help="the run's vis_data/scalars.json (one per start), in time order")
     parser.add_argument('--out', required=True, help='PNG to write')
     parser.add_argument('--metric', default='300w/NME')
     parser.add_argument('--title', default='')
