@@ -1,6 +1,8 @@
-"""The released ablation pair (ADNet against its own baseline, ``configs/adnet/metafile.yml``):
-the two configs differ only in the head's AAM and ADL switches, and each checkpoint reproduces
-its stated AFW val NME through mmengine's runner, as ``tools/test.py`` does."""
+"""The released ablation pairs (ADNet against its own baseline, ``configs/adnet/metafile.yml``,
+one pair per seed: names ``..._ablation-adnet_seedN`` / ``..._ablation-baseline_seedN``): the
+two configs of a pair differ only in the head's AAM and ADL switches (and nothing else: same
+seed, data, schedule), and each checkpoint reproduces its stated AFW val NME through mmengine's
+runner, as ``tools/test.py`` does."""
 import pytest
 import yaml
 from mmengine.config import Config
@@ -17,17 +19,29 @@ NME_TOL = 0.02
 
 
 def ablation_entries() -> dict:
+    """{(side, seed): metafile entry}, every seed with both sides."""
     models = yaml.safe_load((REPO / 'configs/adnet/metafile.yml').read_text())['Models']
-    pair = {m['Name'].rsplit('_ablation-', 1)[1].split('_')[0]: m
-            for m in models if '_ablation-' in m['Name']}
-    assert set(pair) == {'adnet', 'baseline'}, sorted(pair)
-    return pair
+    entries = {}
+    for m in models:
+        if '_ablation-' in m['Name']:
+            side, seed = m['Name'].rsplit('_ablation-', 1)[1].split('_seed')
+            entries[side, int(seed)] = m
+    seeds = {seed for _, seed in entries}
+    assert seeds and set(entries) == {(s, n) for s in ('adnet', 'baseline') for n in seeds}, \
+        sorted(entries)
+    return entries
 
 
-def test_pair_differs_only_in_the_aam_and_adl_switches():
-    pair = ablation_entries()
-    adnet, base = (Config.fromfile(REPO / pair[k]['Config']).to_dict()
+ENTRIES = sorted(ablation_entries())
+SEEDS = sorted({seed for _, seed in ENTRIES})
+
+
+@pytest.mark.parametrize('seed', SEEDS)
+def test_pair_differs_only_in_the_aam_and_adl_switches(seed):
+    entries = ablation_entries()
+    adnet, base = (Config.fromfile(REPO / entries[k, seed]['Config']).to_dict()
                    for k in ('adnet', 'baseline'))
+    assert adnet['randomness']['seed'] == seed
     assert base['model']['head'].pop('attention') is False
     assert base['model']['head'].pop('adaptive_lambda') is False
     for key in ('attention', 'adaptive_lambda'):
@@ -35,10 +49,10 @@ def test_pair_differs_only_in_the_aam_and_adl_switches():
     assert adnet == base
 
 
-@pytest.mark.parametrize('side', ['adnet', 'baseline'])
-def test_checkpoint_reproduces_its_stated_afw_val_nme(side, tmp_path):
+@pytest.mark.parametrize('side,seed', ENTRIES)
+def test_checkpoint_reproduces_its_stated_afw_val_nme(side, seed, tmp_path):
     shared_path('fixtures', 'afw68', 'val.json')
-    entry = ablation_entries()[side]
+    entry = ablation_entries()[side, seed]
     stated = next(r['Metrics']['NME'] for r in entry['Results']
                   if r['Dataset'].startswith('300W (AFW val'))
     cfg = Config.fromfile(REPO / entry['Config'])
