@@ -89,13 +89,18 @@ def shared_path(*parts) -> Path:
     return path
 
 
-def load_tool(relpath: str):
-    """A script under ``tools/`` (e.g. ``'analysis/study_curves.py'``) imported as a module,
-    for tests of its functions."""
-    path = REPO / 'tools' / relpath
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def load_script(relpath: str):
+    """A script of the repository (e.g. ``'tools/analysis/study_curves.py'``) imported as a
+    module, for tests of its functions; its directory is importable while it loads (the
+    dataset converters import their siblings)."""
+    path = REPO / relpath
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
     return module
 
 

@@ -4,7 +4,6 @@ inferencer, the demo), carries its dataset metainfo, and keeps the accuracy
 ``configs/adnet/metafile.yml`` states for it on the AFW validation faces, with annotated boxes
 and end to end with the default detector. The checkpoint may be replaced (same path): nothing
 here hard-codes its landmarks; the accuracy bounds are the metafile's figures."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from adnet_mmpose.apis.face_landmarker import (RELEASED_CHECKPOINT, RELEASED_CON
                                                RELEASED_NAME)
 from adnet_mmpose.evaluation.functional import face_alignment_nme
 from adnet_mmpose.utils.bbox import annotation_box
-from tests.conftest import REPO, load_tool, shared_path
+from tests.conftest import REPO, load_script, shared_path
 from tests.small_model import single_thread  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures('single_thread')
@@ -124,7 +123,7 @@ def test_mmpose_init_model_is_as_accurate_as_stated(mmpose_model, val_faces):
 
 @pytest.fixture(scope='module')
 def scores():
-    tool = load_tool('analysis/eval_end_to_end.py')
+    tool = load_script('tools/analysis/eval_end_to_end.py')
     faces = tool.load_annotations(str(shared_path('fixtures', 'afw68', 'val.json')))
     return tool.evaluate(FaceLandmarker(device='cpu'), faces)
 
@@ -150,9 +149,7 @@ def test_inferencer_and_demo_give_facelandmarkers_landmarks(tmp_path):
     pred = next(inf(path, bboxes=[face['bbox'][None]]))['predictions'][0][0]
     np.testing.assert_allclose(pred['keypoints'], face['keypoints'], atol=LANDMARK_ATOL_PX)
 
-    spec = importlib.util.spec_from_file_location('adnet_demo', REPO / 'demo/adnet_demo.py')
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
+    demo = load_script('demo/adnet_demo.py')
     assert demo.main([path, '--out-dir', str(tmp_path)]) == 0
     (res, ) = json.loads((tmp_path / 'predictions.json').read_text())['results']
     (dface, ) = res['faces']

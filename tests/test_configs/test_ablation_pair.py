@@ -32,14 +32,13 @@ def ablation_entries() -> dict:
     return entries
 
 
-ENTRIES = sorted(ablation_entries())
+ENTRIES = ablation_entries()
 SEEDS = sorted({seed for _, seed in ENTRIES})
 
 
 @pytest.mark.parametrize('seed', SEEDS)
 def test_pair_differs_only_in_the_aam_and_adl_switches(seed):
-    entries = ablation_entries()
-    adnet, base = (Config.fromfile(REPO / entries[k, seed]['Config']).to_dict()
+    adnet, base = (Config.fromfile(REPO / ENTRIES[k, seed]['Config']).to_dict()
                    for k in ('adnet', 'baseline'))
     assert adnet['randomness']['seed'] == seed
     assert base['model']['head'].pop('attention') is False
@@ -49,10 +48,10 @@ def test_pair_differs_only_in_the_aam_and_adl_switches(seed):
     assert adnet == base
 
 
-@pytest.mark.parametrize('side,seed', ENTRIES)
+@pytest.mark.parametrize('side,seed', sorted(ENTRIES))
 def test_checkpoint_reproduces_its_stated_afw_val_nme(side, seed, tmp_path):
     shared_path('fixtures', 'afw68', 'val.json')
-    entry = ablation_entries()[side, seed]
+    entry = ENTRIES[side, seed]
     stated = next(r['Metrics']['NME'] for r in entry['Results']
                   if r['Dataset'].startswith('300W (AFW val'))
     cfg = Config.fromfile(REPO / entry['Config'])

@@ -1,30 +1,22 @@
 """Dataset converters on small files of each release format written here, loaded back with
 mmpose's dataset classes; 300W also against the afw68 fixture (its box rule is the converter's
 ``--box hrnet``); the held-out validation split."""
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from tests.conftest import load_script
+
 REPO = Path(__file__).resolve().parents[2]
-CONVERTERS = REPO / 'tools' / 'dataset_converters'
 SHARED = REPO / '..' / 'shared'
 
 
 def converter(name):
-    sys.path.insert(0, str(CONVERTERS))
-    try:
-        spec = importlib.util.spec_from_file_location(name, CONVERTERS / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(CONVERTERS))
-    return module
+    return load_script(f'tools/dataset_converters/{name}.py')
 
 
 def load(cls, root, ann_file, img_prefix):

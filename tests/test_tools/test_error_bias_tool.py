@@ -12,7 +12,7 @@ import torch
 from adnet_mmpose.evaluation.functional import dataset_boundaries
 from adnet_mmpose.evaluation.functional.io import load_gt
 from adnet_mmpose.utils.boundary import boundary_normals, neighbours
-from tests.conftest import load_tool
+from tests.conftest import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / 'shared'
@@ -20,7 +20,7 @@ SHARED = REPO.parent / 'shared'
 
 @pytest.fixture(scope='module')
 def tool():
-    return load_tool('analysis/error_bias.py')
+    return load_script('tools/analysis/error_bias.py')
 
 
 @pytest.fixture(scope='module')

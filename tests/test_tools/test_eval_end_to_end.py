@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import load_tool
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope='module')
 def tool():
-    return load_tool('analysis/eval_end_to_end.py')
+    return load_script('tools/analysis/eval_end_to_end.py')
 
 
 def _face(cx, cy, half):

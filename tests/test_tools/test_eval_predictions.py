@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from adnet_mmpose.evaluation.metrics import FaceAlignmentMetric
-from tests.conftest import load_tool, shared_path as shared
+from tests.conftest import load_script, shared_path as shared
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')
 def tool():
-    return load_tool('analysis/eval_predictions.py')
+    return load_script('tools/analysis/eval_predictions.py')
 
 
 @pytest.fixture(scope='module')

@@ -4,12 +4,12 @@ with weights_only=True, and a checkpoint without metainfo is refused with the re
 import pytest
 import torch
 
-from tests.conftest import load_tool
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope='module')
 def tool():
-    return load_tool('misc/publish_model.py')
+    return load_script('tools/misc/publish_model.py')
 
 
 def test_release_keeps_weights_and_metainfo(tool, tmp_path):

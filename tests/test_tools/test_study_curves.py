@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from tests.conftest import load_tool
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope='module')
 def tool():
-    return load_tool('analysis/study_curves.py')
+    return load_script('tools/analysis/study_curves.py')
 
 
 def test_epoch_hours_take_the_median_window(tool):
