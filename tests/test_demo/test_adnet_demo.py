@@ -1,7 +1,6 @@
 """demo/adnet_demo.py: pictures + JSON equal to ``inference_topdown``, the default MTCNN
 detector ("no face found" reported per input), video tracking and on ONNX Runtime,
 ``--wflw-to-68``, and bad inputs reported while the other inputs are still processed."""
-import importlib.util
 import json
 
 import cv2
@@ -12,14 +11,12 @@ from mmpose.apis.inferencers.utils import default_det_models
 
 from adnet_mmpose.apis import init_adnet
 from adnet_mmpose.datasets.layouts import WFLW_TO_300W
-from tests.conftest import REPO, shared_path
+from tests.conftest import load_script, shared_path
 from tests.small_model import (SMALL_CONFIG, afw_faces, face_detector_checkpoint,
                                small_checkpoint, small_model, small_onnx, small_wflw)
 from tests.small_model import single_thread  # noqa: F401  (fixture)
 
-spec = importlib.util.spec_from_file_location('adnet_demo', REPO / 'demo/adnet_demo.py')
-demo = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(demo)
+demo = load_script('demo/adnet_demo.py')
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
