@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FormatStrFormatter  # noqa: E402
 
 
 def read_scalars(paths: list, metric: str):
@@ -50,8 +51,16 @@ def main():
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     a.plot(it, loss, lw=0.8)
     a.set(xlabel='iteration', ylabel='training loss', yscale='log')
-    b.plot(ep, [100 * v for v in nme], 'o-')
-    b.set(xlabel='epoch', ylabel=f'validation {args.metric} (%)')
+    pct = [100 * v for v in nme]
+    b.plot(ep, pct, 'o-', ms=3)
+    # log scale: the first evaluations sit far above the rest and would flatten them
+    b.set(xlabel='epoch', ylabel=f'validation {args.metric} (%), log scale', yscale='log')
+    b.yaxis.set_major_formatter(FormatStrFormatter('%g'))
+    b.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
+    best = min(range(len(pct)), key=pct.__getitem__)
+    b.annotate(f'best {pct[best]:.2f} % (epoch {ep[best]})', (ep[best], pct[best]),
+               xytext=(0, 18), textcoords='offset points', ha='center',
+               arrowprops=dict(arrowstyle='->'))
     for ax in (a, b):
         ax.grid(alpha=0.3)
     fig.suptitle(args.title)
