@@ -15,11 +15,14 @@ cd "$(dirname "$0")/../.."
 PY=${1:-.venv/bin/python}
 ckpt=${2:?the training checkpoint to release}
 work=${3:?its work directory (for the training curve)}
-config=configs/adnet/td-adnet_hg2x96_1xb16-400e_afw-helen68dev-128x128.py
-released=adnet_mmpose/checkpoints/adnet_hg2x96_afw-helen68_128x128.pth
 val=${ADNET_FIXTURES:-../shared/fixtures/}afw68/val.json
-epoch=$($PY -c "import sys; from adnet_mmpose.utils.checkpoint import load_checkpoint_file; \
-print(load_checkpoint_file(sys.argv[1])['meta']['epoch'])" "$ckpt" 2>/dev/null)
+# the released config and checkpoint paths FaceLandmarker and export_released_onnx.py use, and
+# the epoch of the checkpoint to release
+read -r config released epoch < <($PY -W ignore -c "import sys
+from adnet_mmpose.apis.face_landmarker import RELEASED_CHECKPOINT, RELEASED_CONFIG
+from adnet_mmpose.utils.checkpoint import load_checkpoint_file
+print(RELEASED_CONFIG, RELEASED_CHECKPOINT, load_checkpoint_file(sys.argv[1])['meta']['epoch'])
+" "$ckpt")
 
 $PY tools/misc/publish_model.py "$ckpt" "$released" \
     --note "best dev-split checkpoint of the 400-epoch run, epoch $epoch"
